@@ -1,0 +1,645 @@
+package io.deltasnap.engine;
+
+import io.deltasnap.engine.io.BlockFile;
+import io.deltasnap.engine.io.VolumeStorage;
+import io.deltasnap.engine.pdata.MetaStore;
+import io.deltasnap.engine.pdata.NodeCache;
+import io.deltasnap.engine.pdata.Pages;
+import io.deltasnap.engine.pdata.Superblock;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A volume: an origin plus one exception store shared by all of its snapshots.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>Copy before overwrite: an origin chunk is overwritten only after the copy that keeps its
+ *       old contents, for every snapshot that still reads it, is committed.</li>
+ *   <li>Crash = last commit: reopening yields exactly the state of the last commit; taking a
+ *       snapshot syncs the origin first, so what a committed snapshot reads never changes.</li>
+ *   <li>Everything read from the store is checked; a mismatch is a {@link CorruptionException}
+ *       naming the page, never data.</li>
+ *   <li>Snapshot IDs are 64-bit and never reused; nothing limits their number but space.</li>
+ * </ul>
+ * Thread-safe: many readers; writers serialized per chunk; snapshot create, delete and restore
+ * exclusive. One process per volume (lock file).
+ */
+public final class Volume implements Closeable {
+  /** The origin, where a snapshot ID is expected. */
+  public static final long ORIGIN = 0;
+  /** At most this many chunks are locked, copied and committed together by one write. */
+  static final int BATCH_CHUNKS = 256;
+  /** Writes into snapshots are committed at the latest after this many changed chunks. */
+  static final int MAX_UNCOMMITTED = 4096;
+
+  private final VolumeStorage storage;
+  private final Closeable lock;
+  private final BlockFile origin;
+  private final MetaStore meta;
+  private final ExceptionStore exc;
+  private final SnapshotTable snaps;
+  private final long size;
+  private final int chunkSize;
+  private final int chunkShift;
+  private final String name;
+  private final ReentrantReadWriteLock volumeLock = new ReentrantReadWriteLock();
+  private final ChunkLocks chunkLocks = new ChunkLocks();
+  private int uncommitted;
+  private volatile boolean closed;
+
+  private Volume(VolumeStorage storage, Closeable lock, BlockFile origin, MetaStore meta) throws IOException {
+    this.storage = storage;
+    this.lock = lock;
+    this.origin = origin;
+    this.meta = meta;
+    Superblock sb = meta.durable();
+    this.size = sb.volumeSize();
+    this.chunkSize = sb.chunkSize();
+    this.chunkShift = Integer.numberOfTrailingZeros(chunkSize);
+    this.name = storage.describe();
+    this.exc = new ExceptionStore(meta.exceptions(), meta.space());
+    this.snaps = new SnapshotTable(meta.snapshots());
+    snaps.load();
+  }
+
+  /** Creates a new volume; fails if one exists there. */
+  public static Volume create(VolumeStorage storage, CreateOptions o) throws IOException {
+    if (o.chunkSize() < Superblock.MIN_CHUNK || o.chunkSize() > Superblock.MAX_CHUNK
+        || Integer.bitCount(o.chunkSize()) != 1) {
+      throw new InvalidRequestException("chunk size " + o.chunkSize()
+          + " must be a power of two from 4K to 1M");
+    }
+    if (o.size() <= 0) {
+      throw new InvalidRequestException("volume size must be positive");
+    }
+    Closeable lock = storage.lock();
+    BlockFile store = null;
+    BlockFile origin = null;
+    try {
+      if (storage.storeExists()) {
+        throw new InvalidRequestException(storage.describe() + " already holds a volume");
+      }
+      origin = storage.openOrigin(o.originPath(), true);
+      if (o.originPath().isEmpty()) {
+        origin.truncate(o.size());
+      } else if (origin.size() < o.size()) {
+        throw new InvalidRequestException("origin " + o.originPath() + " holds " + origin.size()
+            + " bytes, less than the volume size " + o.size());
+      }
+      origin.sync();
+      store = storage.openStore(true);
+      MetaStore meta = MetaStore.create(store, storage.describe(), UUID.randomUUID(), o.size(), o.chunkSize(),
+          o.dropOldest() ? Superblock.FLAG_DROP_OLDEST : 0, o.originPath(), o.cacheBytes());
+      return new Volume(storage, lock, origin, meta);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(store);
+      closeQuietly(origin);
+      closeQuietly(lock);
+      throw e;
+    }
+  }
+
+  /** Opens an existing volume at its last commit. */
+  public static Volume open(VolumeStorage storage, long cacheBytes) throws IOException {
+    Closeable lock = storage.lock();
+    BlockFile store = null;
+    BlockFile origin = null;
+    try {
+      if (!storage.storeExists()) {
+        throw new InvalidRequestException(storage.describe() + " is not a deltasnap volume");
+      }
+      store = storage.openStore(false);
+      MetaStore meta = MetaStore.open(store, storage.describe(), cacheBytes);
+      origin = storage.openOrigin(meta.durable().originPath(), false);
+      if (origin.size() < meta.durable().volumeSize()) {
+        throw new CorruptionException(storage.describe() + ": origin holds " + origin.size()
+            + " bytes, the volume needs " + meta.durable().volumeSize());
+      }
+      return new Volume(storage, lock, origin, meta);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(store);
+      closeQuietly(origin);
+      closeQuietly(lock);
+      throw e;
+    }
+  }
+
+  public static Volume open(VolumeStorage storage) throws IOException {
+    return open(storage, NodeCache.DEFAULT_BYTES);
+  }
+
+  public long size() {
+    return size;
+  }
+
+  public int chunkSize() {
+    return chunkSize;
+  }
+
+  public UUID uuid() {
+    return meta.durable().uuid();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** Fills {@code dst} from the origin or snapshot {@code snap} at byte {@code offset}. */
+  public void read(long snap, long offset, ByteBuffer dst) throws IOException {
+    checkRange(offset, dst.remaining());
+    if (snap == ORIGIN) {
+      origin.read(offset, dst);
+      return;
+    }
+    volumeLock.readLock().lock();
+    try {
+      requireReadable(snap);
+      while (dst.hasRemaining()) {
+        long c = offset >>> chunkShift;
+        int within = (int) (offset - (c << chunkShift));
+        int n = (int) Math.min(dst.remaining(), chunkLength(c) - within);
+        ByteBuffer piece = dst.slice(dst.position(), n);
+        ReentrantReadWriteLock l = chunkLocks.of(c);
+        l.readLock().lock();
+        try {
+          readChunkPiece(c, snap, within, piece);
+        } finally {
+          l.readLock().unlock();
+        }
+        dst.position(dst.position() + n);
+        offset += n;
+      }
+    } finally {
+      volumeLock.readLock().unlock();
+    }
+  }
+
+  /** Reads part of chunk {@code c} as snapshot {@code snap} sees it. Chunk lock held. */
+  private void readChunkPiece(long c, long snap, int within, ByteBuffer dst) throws IOException {
+    ExceptionStore.Exc e = resolve(c, snap);
+    if (e == null) {
+      origin.read((c << chunkShift) + within, dst);
+      return;
+    }
+    byte[] copy = readCopy(c, e);
+    dst.put(copy, within, dst.remaining());
+  }
+
+  private ExceptionStore.Exc resolve(long c, long snap) throws IOException {
+    meta.treeLock().readLock().lock();
+    try {
+      return exc.resolve(c, snap);
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
+  }
+
+  /** Reads and verifies a preserved copy. */
+  private byte[] readCopy(long c, ExceptionStore.Exc e) throws IOException {
+    byte[] b = new byte[chunkLength(c)];
+    meta.pages().readData(e.v().page(), ByteBuffer.wrap(b));
+    int crc = Pages.crc(b, 0, b.length);
+    if (crc != e.v().crc()) {
+      throw new CorruptionException(String.format(
+          "%s: preserved copy of chunk %d (snapshots %d..%d) at store page %d (byte %d): checksum mismatch "
+              + "(expected %08x, found %08x)",
+          name, c, e.from(), e.v().to(), e.v().page(), e.v().page() * Pages.PAGE_SIZE, e.v().crc(), crc));
+    }
+    return b;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /** Writes {@code src} at {@code offset} into the origin or into writable snapshot {@code snap}. */
+  public void write(long snap, long offset, ByteBuffer src) throws IOException {
+    checkRange(offset, src.remaining());
+    volumeLock.readLock().lock();
+    try {
+      meta.checkUsable();
+      if (snap != ORIGIN) {
+        SnapshotInfo s = requireReadable(snap);
+        if (!s.writable()) {
+          throw new InvalidRequestException("snapshot " + snap + " is read-only");
+        }
+      }
+      while (src.hasRemaining()) {
+        long first = offset >>> chunkShift;
+        long last = Math.min((offset + src.remaining() - 1) >>> chunkShift, first + BATCH_CHUNKS - 1);
+        long end = Math.min(offset + src.remaining(), (last + 1) << chunkShift);
+        int n = (int) (end - offset);
+        ByteBuffer piece = src.slice(src.position(), n);
+        List<ReentrantReadWriteLock> held = chunkLocks.lockRange(first, last);
+        try {
+          if (snap == ORIGIN) {
+            writeOriginBatch(first, last, offset, piece);
+          } else {
+            writeSnapshotBatch(snap, first, last, offset, piece);
+          }
+        } finally {
+          ChunkLocks.unlock(held);
+        }
+        src.position(src.position() + n);
+        offset = end;
+      }
+    } finally {
+      volumeLock.readLock().unlock();
+    }
+  }
+
+  /** Copy before overwrite for chunks [first, last], then the origin write. Chunk locks held. */
+  private void writeOriginBatch(long first, long last, long offset, ByteBuffer data) throws IOException {
+    long needSeq = 0;
+    for (long c = first; c <= last; c++) {
+      List<long[]> gaps;
+      meta.treeLock().readLock().lock();
+      try {
+        gaps = exc.gapsReadingOrigin(c, snaps.preserveSet());
+      } finally {
+        meta.treeLock().readLock().unlock();
+      }
+      if (!gaps.isEmpty()) {
+        needSeq = Math.max(needSeq, preserve(c, gaps));
+      }
+    }
+    if (needSeq != 0) {
+      meta.commit(needSeq); // invariant 2: the copies are durable before the origin changes
+    }
+    origin.write(offset, data);
+  }
+
+  /** Copies origin chunk {@code c} into the store for {@code gaps}; returns the transaction. */
+  private long preserve(long c, List<long[]> gaps) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(chunkLength(c));
+    origin.read(c << chunkShift, b);
+    int crc = Pages.crc(b.array(), 0, b.capacity());
+    long page = storeData(b.flip());
+    meta.treeLock().writeLock().lock();
+    try {
+      meta.space().claim(page);
+      exc.addPreserve(c, gaps, page, crc, meta.openSeq());
+      return meta.openSeq();
+    } finally {
+      meta.treeLock().writeLock().unlock();
+    }
+  }
+
+  /** Writes a chunk copy to newly reserved pages (not yet referenced by any key). */
+  private long storeData(ByteBuffer b) throws IOException {
+    long pages = Pages.pagesFor(b.remaining());
+    long page;
+    meta.treeLock().writeLock().lock();
+    try {
+      page = meta.space().reserve(pages);
+    } finally {
+      meta.treeLock().writeLock().unlock();
+    }
+    try {
+      meta.pages().writeData(page, b);
+    } catch (IOException e) {
+      meta.treeLock().writeLock().lock();
+      try {
+        meta.space().unreserve(page);
+      } finally {
+        meta.treeLock().writeLock().unlock();
+      }
+      throw e;
+    }
+    return page;
+  }
+
+  /** Writes into snapshot {@code snap}'s own copies of chunks [first, last]. Chunk locks held. */
+  private void writeSnapshotBatch(long snap, long first, long last, long offset, ByteBuffer data)
+      throws IOException {
+    long commitSeq = 0;
+    for (long c = first; c <= last; c++) {
+      long chunkStart = c << chunkShift;
+      int len = chunkLength(c);
+      int from = (int) Math.max(0, offset - chunkStart);
+      int to = (int) Math.min(len, offset + data.remaining() - chunkStart);
+      ExceptionStore.Exc old = resolve(c, snap);
+      byte[] content = new byte[len];
+      if (from > 0 || to < len) {
+        if (old == null) {
+          origin.read(chunkStart, ByteBuffer.wrap(content));
+        } else {
+          content = readCopy(c, old);
+        }
+      }
+      data.get((int) (chunkStart + from - offset), content, from, to - from);
+      int crc = Pages.crc(content, 0, len);
+      long page = storeData(ByteBuffer.wrap(content));
+      meta.treeLock().writeLock().lock();
+      try {
+        meta.space().claim(page);
+        exc.setPrivate(c, snap, old, page, crc, meta.openSeq(), (int) Pages.pagesFor(len));
+        if (++uncommitted >= MAX_UNCOMMITTED) {
+          commitSeq = meta.openSeq();
+          uncommitted = 0;
+        }
+      } finally {
+        meta.treeLock().writeLock().unlock();
+      }
+    }
+    if (commitSeq != 0) {
+      meta.commit(commitSeq);
+    }
+  }
+
+  /** Makes every write so far durable: the origin's and the store's. */
+  public void flush() throws IOException {
+    origin.sync();
+    meta.commitAll();
+    meta.treeLock().writeLock().lock();
+    try {
+      uncommitted = 0;
+    } finally {
+      meta.treeLock().writeLock().unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  /** Takes a snapshot of the origin in one commit. */
+  public SnapshotInfo createSnapshot(String snapName, boolean writable) throws IOException {
+    return takeSnapshot(0, null, snapName, System.currentTimeMillis(), writable, SnapshotInfo.LIVE);
+  }
+
+  /**
+   * Takes a snapshot of the origin with a given identity (a replica keeps its source's IDs and
+   * UUIDs). {@code id} must be above every ID this volume has handed out.
+   */
+  public SnapshotInfo createSnapshot(long id, UUID uuid, String snapName, long created, boolean writable,
+      int state) throws IOException {
+    if (id < 1) {
+      throw new InvalidRequestException("snapshot ID must be ≥ 1");
+    }
+    return takeSnapshot(id, uuid, snapName, created, writable, state);
+  }
+
+  private SnapshotInfo takeSnapshot(long id, UUID uuid, String snapName, long created, boolean writable,
+      int state) throws IOException {
+    if (snapName.getBytes(StandardCharsets.UTF_8).length > SnapshotInfo.MAX_NAME_BYTES) {
+      throw new InvalidRequestException("snapshot name longer than " + SnapshotInfo.MAX_NAME_BYTES + " bytes");
+    }
+    volumeLock.writeLock().lock();
+    try {
+      meta.checkUsable();
+      origin.sync(); // what the snapshot reads from the origin must survive a crash
+      SnapshotInfo s;
+      meta.treeLock().writeLock().lock();
+      try {
+        if (id == 0) {
+          id = meta.takeSnapshotId();
+        } else if (id < meta.nextSnapshotId()) {
+          throw new InvalidRequestException("snapshot ID " + id + " is not above every ID this volume has used (next "
+              + meta.nextSnapshotId() + ")");
+        } else {
+          meta.reserveSnapshotId(id);
+        }
+        s = new SnapshotInfo(id, uuid == null ? UUID.randomUUID() : uuid, snapName, created, meta.openSeq(),
+            writable, state);
+        snaps.put(s, meta.openSeq());
+      } finally {
+        meta.treeLock().writeLock().unlock();
+      }
+      meta.commitAll();
+      return s;
+    } finally {
+      volumeLock.writeLock().unlock();
+    }
+  }
+
+  /** Live snapshots, by ID. */
+  public List<SnapshotInfo> snapshots() {
+    meta.treeLock().readLock().lock();
+    try {
+      return snaps.live();
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
+  }
+
+  /** A snapshot by ID in any state, or null. */
+  public SnapshotInfo snapshot(long id) {
+    meta.treeLock().readLock().lock();
+    try {
+      return snaps.get(id);
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
+  }
+
+  /** Snapshots in the given state ({@link SnapshotInfo#STAGING}, {@link SnapshotInfo#DELETED}). */
+  public List<SnapshotInfo> snapshotsIn(int state) {
+    meta.treeLock().readLock().lock();
+    try {
+      return snaps.withState(state);
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
+  }
+
+  /** Changes a snapshot's state (publish a staging snapshot, say) in one commit. */
+  public SnapshotInfo setState(long id, int state) throws IOException {
+    volumeLock.writeLock().lock();
+    try {
+      meta.checkUsable();
+      SnapshotInfo s = snapshot(id);
+      if (s == null || s.state() == SnapshotInfo.DELETED) {
+        throw new InvalidRequestException("no snapshot " + id + " in " + name);
+      }
+      SnapshotInfo n = s.withState(state);
+      meta.treeLock().writeLock().lock();
+      try {
+        snaps.put(n, meta.openSeq());
+      } finally {
+        meta.treeLock().writeLock().unlock();
+      }
+      meta.commitAll();
+      return n;
+    } finally {
+      volumeLock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Deletes a snapshot from every reader's view at once, durably. Its exceptions stay until
+   * reclamation; they are never read again.
+   */
+  public void deleteSnapshot(long id) throws IOException {
+    SnapshotInfo s = snapshot(id);
+    if (s == null || !s.live()) {
+      throw new InvalidRequestException("no snapshot " + id + " in " + name);
+    }
+    setState(id, SnapshotInfo.DELETED);
+  }
+
+  // ------------------------------------------------------------------ diff and restore
+
+  /** Changed extents between snapshot {@code base} and {@code target}; base 0 = all of target. */
+  public DiffResult diff(long base, long target) throws IOException {
+    volumeLock.readLock().lock();
+    try {
+      requireReadable(target);
+      if (base == ORIGIN) {
+        return new DiffResult(List.of(new Extent(0, size)), 0, 0, chunkCount(), size);
+      }
+      SnapshotInfo a = requireReadable(base);
+      SnapshotInfo b = requireReadable(target);
+      meta.treeLock().readLock().lock();
+      try {
+        return new DiffWalker(meta.exceptions(), this::chunkLength, chunkShift, size)
+            .diff(a, b);
+      } finally {
+        meta.treeLock().readLock().unlock();
+      }
+    } finally {
+      volumeLock.readLock().unlock();
+    }
+  }
+
+  /** Progress of long operations: done and total, in bytes. */
+  public interface Progress {
+    void update(long done, long total);
+
+    Progress NONE = (d, t) -> { };
+  }
+
+  /**
+   * Makes the origin equal to snapshot {@code id}; every snapshot is kept (origin writes preserve
+   * as usual). Rewrites only the chunks where the snapshot differs from the origin. Returns the
+   * number of bytes rewritten. Interrupted, it leaves a mixed origin: run it again.
+   */
+  public long restore(long id, Progress progress) throws IOException {
+    volumeLock.writeLock().lock();
+    try {
+      SnapshotInfo s = requireReadable(id);
+      List<Long> chunks = new ArrayList<>();
+      meta.treeLock().readLock().lock();
+      try {
+        // every exception covering s was born after s was taken
+        long[] lastChunk = {-1};
+        meta.exceptions().walkNewerThan(s.epoch(), e -> {
+          ExceptionValue v = ExceptionValue.decode(e.a(), e.b(), e.value(), name);
+          if (e.b() <= id && v.to() >= id && e.a() != lastChunk[0]) {
+            chunks.add(e.a());
+            lastChunk[0] = e.a();
+          }
+        });
+      } finally {
+        meta.treeLock().readLock().unlock();
+      }
+      long total = 0;
+      for (long c : chunks) {
+        total += chunkLength(c);
+      }
+      long done = 0;
+      for (long c : chunks) {
+        ByteBuffer b = ByteBuffer.allocate(chunkLength(c));
+        read(id, c << chunkShift, b);
+        write(ORIGIN, c << chunkShift, b.flip());
+        done += b.capacity();
+        progress.update(done, total);
+      }
+      flush();
+      return done;
+    } finally {
+      volumeLock.writeLock().unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ status
+
+  public VolumeStatus status() throws IOException {
+    meta.treeLock().readLock().lock();
+    try {
+      Superblock sb = meta.durable();
+      return new VolumeStatus(sb.uuid(), size, chunkSize, sb.originPath().isEmpty() ? "(inside volume)" : sb.originPath(),
+          snaps.liveCount(), snaps.withState(SnapshotInfo.DELETED).size(), exc.count(),
+          meta.exceptions().height(), meta.space().end() * Pages.PAGE_SIZE,
+          meta.space().freePages() * Pages.PAGE_SIZE, sb.seq(), meta.cache().hits(), meta.cache().misses(),
+          meta.cache().usedBytes(), meta.cache().budgetBytes(), (meta.flags() & Superblock.FLAG_DROP_OLDEST) != 0);
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
+  }
+
+  /** The persistent layer, for tools inside the engine (checks, benchmarks). */
+  MetaStore meta() {
+    return meta;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    volumeLock.writeLock().lock();
+    try {
+      closed = true;
+      IOException err = null;
+      try {
+        meta.checkUsable();
+        flush();
+      } catch (IOException e) {
+        err = e;
+      }
+      closeQuietly(meta.pages().file());
+      closeQuietly(origin);
+      closeQuietly(lock);
+      if (err != null) {
+        throw err;
+      }
+    } finally {
+      volumeLock.writeLock().unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  long chunkCount() {
+    return (size + chunkSize - 1) >>> chunkShift;
+  }
+
+  int chunkLength(long c) {
+    return (int) Math.min(chunkSize, size - (c << chunkShift));
+  }
+
+  private void checkRange(long offset, long length) throws InvalidRequestException {
+    if (closed) {
+      throw new InvalidRequestException(name + " is closed");
+    }
+    if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+      throw new InvalidRequestException("range " + offset + "+" + length + " is outside the volume (size "
+          + size + ")");
+    }
+  }
+
+  private SnapshotInfo requireReadable(long id) throws InvalidRequestException {
+    SnapshotInfo s = snapshot(id);
+    if (s == null || s.state() == SnapshotInfo.DELETED) {
+      throw new InvalidRequestException("no snapshot " + id + " in " + name);
+    }
+    return s;
+  }
+
+  private static void closeQuietly(Closeable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing after another failure: the first error is the one reported
+    }
+  }
+}

@@ -1,0 +1,253 @@
+package io.deltasnap.engine.pdata;
+
+import io.deltasnap.engine.CorruptionException;
+import io.deltasnap.engine.EngineException;
+import io.deltasnap.engine.io.BlockFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The persistent layer of one store: pages, space map, node cache, the two trees, and the commit
+ * protocol that makes a state durable. It knows nothing of snapshots or chunks.
+ *
+ * <p>Commit protocol (group commit): every change made under the tree lock belongs to the open
+ * transaction, numbered {@link #openSeq()}. {@link #commit(long)} writes the dirty nodes and the
+ * free list to free pages, syncs the store, writes the superblock for that sequence to its
+ * alternating slot and syncs again. Concurrent committers that wait for a sequence another
+ * thread already made durable return at once. After a crash at any instant, {@link #open} finds
+ * exactly the last superblock whose write completed.
+ *
+ * <p>Invariant: a page referenced by the last durable commit is never written (it is released,
+ * and becomes free only when the next commit is durable).
+ */
+public final class MetaStore {
+  public static final int EXCEPTIONS_TREE = 1;
+  public static final int SNAPSHOTS_TREE = 2;
+
+  private final Pages pages;
+  private final SpaceMap space;
+  private final NodeCache cache;
+  private final BTree exceptions;
+  private final BTree snapshots;
+  private final ReentrantReadWriteLock treeLock = new ReentrantReadWriteLock();
+  private final ReentrantLock commitLock = new ReentrantLock();
+  private volatile Superblock durable;
+  private List<Long> freeChain;
+  private long openSeq;
+  private long nextSnapshotId;
+  private int flags;
+  private long capacityPages;
+  private volatile IOException failed;
+  private long commits;
+
+  private MetaStore(Pages pages, Superblock sb, long cacheBytes, List<Long> freeChain, SpaceMap space)
+      throws IOException {
+    this.pages = pages;
+    this.space = space;
+    this.cache = new NodeCache(pages, cacheBytes);
+    this.exceptions = new BTree(EXCEPTIONS_TREE, pages.name() + ": exception tree", cache, space);
+    this.snapshots = new BTree(SNAPSHOTS_TREE, pages.name() + ": snapshot tree", cache, space);
+    this.exceptions.load(sb.exceptionRoot(), sb.exceptionCount());
+    this.snapshots.load(sb.snapshotRoot(), sb.snapshotCount());
+    this.durable = sb;
+    this.freeChain = freeChain;
+    this.openSeq = sb.seq() + 1;
+    this.nextSnapshotId = sb.nextSnapshotId();
+    this.flags = sb.flags();
+    this.capacityPages = sb.capacityPages();
+  }
+
+  /** Writes a new, empty store (both superblock slots) and opens it. */
+  public static MetaStore create(BlockFile file, String name, UUID uuid, long volumeSize, int chunkSize,
+      int flags, String originPath, long cacheBytes) throws IOException {
+    Pages pages = new Pages(file, name);
+    Superblock sb = new Superblock(1, uuid, volumeSize, chunkSize, flags, 0, 0, 0, 0, 1,
+        Pages.FIRST_DATA_PAGE, 0, System.currentTimeMillis(), 0, originPath);
+    file.truncate(0);
+    pages.writePage(0, sb.withSeq(0).encode());
+    pages.writePage(1, sb.encode());
+    file.sync();
+    return new MetaStore(pages, sb, cacheBytes, List.of(), new SpaceMap(sb.storeEnd(), Long.MAX_VALUE));
+  }
+
+  /** Opens the last committed state: the valid superblock with the highest sequence. */
+  public static MetaStore open(BlockFile file, String name, long cacheBytes) throws IOException {
+    Pages pages = new Pages(file, name);
+    Superblock best = null;
+    List<String> problems = new ArrayList<>();
+    for (long slot = 0; slot < 2; slot++) {
+      try {
+        Superblock sb = Superblock.decode(pages.readPage(slot), name + ": page " + slot + " ");
+        if (Superblock.pageOf(sb.seq()) != slot) {
+          throw new CorruptionException(name + ": superblock sequence " + sb.seq() + " found in slot " + slot);
+        }
+        if (best == null || sb.seq() > best.seq()) {
+          best = sb;
+        }
+      } catch (CorruptionException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    if (best == null) {
+      throw new CorruptionException(name + ": no valid superblock: " + String.join("; ", problems));
+    }
+    long limit = best.capacityPages() == 0 ? Long.MAX_VALUE : best.capacityPages();
+    SpaceMap space = new SpaceMap(best.storeEnd(), limit);
+    List<Long> chain = FreeList.load(pages, best.freeListHead(), best.storeEnd(), space);
+    return new MetaStore(pages, best, cacheBytes, chain, space);
+  }
+
+  public Superblock durable() {
+    return durable;
+  }
+
+  public Pages pages() {
+    return pages;
+  }
+
+  public SpaceMap space() {
+    return space;
+  }
+
+  public NodeCache cache() {
+    return cache;
+  }
+
+  public BTree exceptions() {
+    return exceptions;
+  }
+
+  public BTree snapshots() {
+    return snapshots;
+  }
+
+  /** Shared for reads of the trees, exclusive for changes. */
+  public ReentrantReadWriteLock treeLock() {
+    return treeLock;
+  }
+
+  /** The sequence of the open transaction: the birth epoch of entries changed now. Tree lock held. */
+  public long openSeq() {
+    return openSeq;
+  }
+
+  public long durableSeq() {
+    return durable.seq();
+  }
+
+  public long commits() {
+    return commits;
+  }
+
+  /** Allocates and returns the next snapshot ID (tree lock held exclusively). */
+  public long takeSnapshotId() {
+    return nextSnapshotId++;
+  }
+
+  /** Raises the next snapshot ID so that {@code id} is never handed out (tree lock held). */
+  public void reserveSnapshotId(long id) {
+    nextSnapshotId = Math.max(nextSnapshotId, id + 1);
+  }
+
+  public long nextSnapshotId() {
+    return nextSnapshotId;
+  }
+
+  public int flags() {
+    return flags;
+  }
+
+  public void setFlags(int flags) {
+    this.flags = flags;
+  }
+
+  public long capacityPages() {
+    return capacityPages;
+  }
+
+  public void setCapacityPages(long pages) {
+    this.capacityPages = pages;
+    space.setLimitPages(pages == 0 ? Long.MAX_VALUE : pages);
+  }
+
+  public void checkUsable() throws IOException {
+    if (failed != null) {
+      throw new EngineException(pages.name() + ": store is unusable after an earlier I/O failure ("
+          + failed.getMessage() + "); close and reopen the volume", failed);
+    }
+  }
+
+  /**
+   * Makes every change of transactions up to {@code seq} durable. Returns at once when a commit
+   * of another thread already did.
+   */
+  public void commit(long seq) throws IOException {
+    commitLock.lock();
+    try {
+      if (durable.seq() >= seq) {
+        return;
+      }
+      checkUsable();
+      Superblock next;
+      List<long[]> released;
+      treeLock.writeLock().lock();
+      try {
+        long s = openSeq;
+        BTree.PageWriter w = pages::writePage;
+        long excRoot = exceptions.flush(s, w);
+        long snapRoot = snapshots.flush(s, w);
+        for (long p : freeChain) {
+          space.release(p, 1);
+        }
+        freeChain = FreeList.write(space, s, w);
+        released = space.takePending();
+        Superblock d = durable;
+        next = new Superblock(s, d.uuid(), d.volumeSize(), d.chunkSize(), flags, excRoot, exceptions.count(),
+            snapRoot, snapshots.count(), nextSnapshotId, space.end(), freeChain.isEmpty() ? 0 : freeChain.get(0),
+            d.created(), capacityPages, d.originPath());
+        openSeq = s + 1;
+      } catch (IOException | RuntimeException e) {
+        failed = e instanceof IOException io ? io : new IOException(e);
+        throw e;
+      } finally {
+        treeLock.writeLock().unlock();
+      }
+      try {
+        pages.file().sync();
+        ByteBuffer sb = next.encode();
+        pages.writePage(Superblock.pageOf(next.seq()), sb);
+        pages.file().sync();
+      } catch (IOException e) {
+        failed = e;
+        throw e;
+      }
+      treeLock.writeLock().lock();
+      try {
+        space.commitDurable(released);
+      } finally {
+        treeLock.writeLock().unlock();
+      }
+      durable = next;
+      commits++;
+    } finally {
+      commitLock.unlock();
+    }
+  }
+
+  /** Commits everything changed so far. */
+  public void commitAll() throws IOException {
+    long s;
+    treeLock.readLock().lock();
+    try {
+      s = openSeq;
+    } finally {
+      treeLock.readLock().unlock();
+    }
+    commit(s);
+  }
+}

@@ -1,0 +1,168 @@
+package io.deltasnap.engine;
+
+import io.deltasnap.engine.io.BlockFile;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * An in-memory {@link BlockFile} that models a disk's durability: reads see every write, but a
+ * crash keeps only what was synced plus an arbitrary subset of later writes, each possibly torn
+ * at 512-byte sector granularity. A shared {@link Faults} counter can stop the world after the
+ * N-th write or sync, as a power cut would.
+ */
+final class MemBlockFile implements BlockFile {
+  static final int SECTOR = 512;
+
+  /** Counts I/O operations across files and throws once the crash point is reached. */
+  static final class Faults {
+    long ops;
+    long crashAt = Long.MAX_VALUE;
+    boolean crashed;
+    long capacity = Long.MAX_VALUE;
+
+    void tick() throws IOException {
+      if (crashed) {
+        throw new IOException("injected crash (device gone)");
+      }
+      if (++ops >= crashAt) {
+        crashed = true;
+        throw new IOException("injected crash at operation " + ops);
+      }
+    }
+  }
+
+  private record Pending(long pos, byte[] data) {}
+
+  private final Faults faults;
+  private byte[] current;
+  private long size;
+  private byte[] durable;
+  private long durableSize;
+  private final List<Pending> unsynced = new ArrayList<>();
+
+  MemBlockFile(Faults faults, byte[] image) {
+    this.faults = faults;
+    this.current = Arrays.copyOf(image, Math.max(image.length, 4096));
+    this.size = image.length;
+    this.durable = image.clone();
+    this.durableSize = image.length;
+  }
+
+  @Override
+  public synchronized void read(long pos, ByteBuffer dst) throws IOException {
+    if (faults.crashed) {
+      throw new IOException("injected crash (device gone)");
+    }
+    if (pos + dst.remaining() > size) {
+      throw new EOFException("read past end: " + pos + "+" + dst.remaining() + " > " + size);
+    }
+    dst.put(current, (int) pos, dst.remaining());
+  }
+
+  @Override
+  public synchronized void write(long pos, ByteBuffer src) throws IOException {
+    int n = src.remaining();
+    if (pos + n > faults.capacity) {
+      throw new IOException("No space left on device");
+    }
+    byte[] data = new byte[n];
+    src.get(data);
+    boolean crash = false;
+    try {
+      faults.tick();
+    } catch (IOException e) {
+      crash = true;
+    }
+    unsynced.add(new Pending(pos, data));
+    if (crash) {
+      throw new IOException("injected crash during write at " + pos);
+    }
+    ensure(pos + n);
+    System.arraycopy(data, 0, current, (int) pos, n);
+    size = Math.max(size, pos + n);
+  }
+
+  private void ensure(long len) {
+    if (len > current.length) {
+      current = Arrays.copyOf(current, (int) Math.max(len, current.length * 2L));
+    }
+  }
+
+  @Override
+  public synchronized void sync() throws IOException {
+    faults.tick();
+    durable = Arrays.copyOf(current, (int) size);
+    durableSize = size;
+    unsynced.clear();
+  }
+
+  @Override
+  public synchronized long size() {
+    return size;
+  }
+
+  @Override
+  public synchronized void truncate(long newSize) throws IOException {
+    faults.tick();
+    ensure(newSize);
+    if (newSize < size) {
+      Arrays.fill(current, (int) newSize, (int) size, (byte) 0);
+    }
+    size = newSize;
+    unsynced.add(new Pending(-1 - newSize, new byte[0]));
+  }
+
+  @Override
+  public void close() {}
+
+  /**
+   * The image a crash would leave: the synced bytes plus, in order, a random subset of the
+   * unsynced writes, each applied whole, torn (some sectors only) or not at all.
+   */
+  synchronized byte[] crashImage(Random rnd, boolean loseUnsynced) {
+    byte[] img = Arrays.copyOf(durable, (int) Math.max(durableSize, size));
+    long len = durableSize;
+    for (Pending p : unsynced) {
+      if (p.pos < 0) { // truncate: keep or not
+        if (!loseUnsynced || rnd.nextBoolean()) {
+          long ns = -1 - p.pos;
+          if (ns < len) {
+            Arrays.fill(img, (int) ns, (int) len, (byte) 0);
+          }
+          len = ns;
+        }
+        continue;
+      }
+      int mode = loseUnsynced ? rnd.nextInt(3) : 0; // 0 whole, 1 torn, 2 lost
+      if (mode == 2) {
+        continue;
+      }
+      if (p.pos + p.data.length > img.length) {
+        img = Arrays.copyOf(img, (int) (p.pos + p.data.length));
+      }
+      for (int s = 0; s < p.data.length; s += SECTOR) {
+        if (mode == 1 && rnd.nextBoolean()) {
+          continue;
+        }
+        int n = Math.min(SECTOR, p.data.length - s);
+        System.arraycopy(p.data, s, img, (int) p.pos + s, n);
+      }
+      len = Math.max(len, p.pos + p.data.length);
+    }
+    return Arrays.copyOf(img, (int) len);
+  }
+
+  synchronized byte[] image() {
+    return Arrays.copyOf(current, (int) size);
+  }
+
+  synchronized void poke(long pos, byte xor) {
+    current[(int) pos] ^= xor;
+    durable = Arrays.copyOf(current, (int) size);
+  }
+}
