@@ -36,21 +36,18 @@ final class MemBlockFile implements BlockFile {
     }
   }
 
-  private record Pending(long pos, byte[] data) {}
+  /** An unsynced change: where, the new bytes, and what it replaced (for rolling back). */
+  private record Pending(long pos, byte[] data, byte[] old, long oldSize) {}
 
   private final Faults faults;
   private byte[] current;
   private long size;
-  private byte[] durable;
-  private long durableSize;
   private final List<Pending> unsynced = new ArrayList<>();
 
   MemBlockFile(Faults faults, byte[] image) {
     this.faults = faults;
     this.current = Arrays.copyOf(image, Math.max(image.length, 4096));
     this.size = image.length;
-    this.durable = image.clone();
-    this.durableSize = image.length;
   }
 
   @Override
@@ -78,11 +75,13 @@ final class MemBlockFile implements BlockFile {
     } catch (IOException e) {
       crash = true;
     }
-    unsynced.add(new Pending(pos, data));
+    ensure(pos + n);
+    byte[] old = Arrays.copyOfRange(current, (int) pos, (int) pos + n);
+    unsynced.add(new Pending(pos, data, old, size));
     if (crash) {
+      // the write reached the device only in part, or not at all: crashImage decides
       throw new IOException("injected crash during write at " + pos);
     }
-    ensure(pos + n);
     System.arraycopy(data, 0, current, (int) pos, n);
     size = Math.max(size, pos + n);
   }
@@ -96,8 +95,6 @@ final class MemBlockFile implements BlockFile {
   @Override
   public synchronized void sync() throws IOException {
     faults.tick();
-    durable = Arrays.copyOf(current, (int) size);
-    durableSize = size;
     unsynced.clear();
   }
 
@@ -109,12 +106,13 @@ final class MemBlockFile implements BlockFile {
   @Override
   public synchronized void truncate(long newSize) throws IOException {
     faults.tick();
-    ensure(newSize);
-    if (newSize < size) {
-      Arrays.fill(current, (int) newSize, (int) size, (byte) 0);
-    }
+    ensure(Math.max(newSize, size));
+    long lo = Math.min(newSize, size);
+    long hi = Math.max(newSize, size);
+    byte[] old = Arrays.copyOfRange(current, (int) lo, (int) hi);
+    unsynced.add(new Pending(-1 - newSize, new byte[0], old, size));
+    Arrays.fill(current, (int) lo, (int) hi, (byte) 0);
     size = newSize;
-    unsynced.add(new Pending(-1 - newSize, new byte[0]));
   }
 
   @Override
@@ -125,15 +123,20 @@ final class MemBlockFile implements BlockFile {
    * unsynced writes, each applied whole, torn (some sectors only) or not at all.
    */
   synchronized byte[] crashImage(Random rnd, boolean loseUnsynced) {
-    byte[] img = Arrays.copyOf(durable, (int) Math.max(durableSize, size));
-    long len = durableSize;
+    byte[] img = current.clone();
+    long len = size;
+    // roll back to the synced state
+    for (int i = unsynced.size() - 1; i >= 0; i--) {
+      Pending p = unsynced.get(i);
+      long at = p.pos < 0 ? Math.min(-1 - p.pos, p.oldSize) : p.pos;
+      System.arraycopy(p.old, 0, img, (int) at, p.old.length);
+      len = p.oldSize;
+    }
     for (Pending p : unsynced) {
-      if (p.pos < 0) { // truncate: keep or not
+      if (p.pos < 0) { // truncate: happened or not
         if (!loseUnsynced || rnd.nextBoolean()) {
           long ns = -1 - p.pos;
-          if (ns < len) {
-            Arrays.fill(img, (int) ns, (int) len, (byte) 0);
-          }
+          Arrays.fill(img, (int) Math.min(ns, len), (int) Math.max(ns, len), (byte) 0);
           len = ns;
         }
         continue;
@@ -141,9 +144,6 @@ final class MemBlockFile implements BlockFile {
       int mode = loseUnsynced ? rnd.nextInt(3) : 0; // 0 whole, 1 torn, 2 lost
       if (mode == 2) {
         continue;
-      }
-      if (p.pos + p.data.length > img.length) {
-        img = Arrays.copyOf(img, (int) (p.pos + p.data.length));
       }
       for (int s = 0; s < p.data.length; s += SECTOR) {
         if (mode == 1 && rnd.nextBoolean()) {
@@ -163,6 +163,5 @@ final class MemBlockFile implements BlockFile {
 
   synchronized void poke(long pos, byte xor) {
     current[(int) pos] ^= xor;
-    durable = Arrays.copyOf(current, (int) size);
   }
 }

@@ -24,8 +24,8 @@ final class MemStorage implements VolumeStorage {
 
   /** The storage a power cut would leave behind, with fresh (crash-free) fault counters. */
   MemStorage afterCrash(Random rnd, boolean loseUnsynced) {
-    return new MemStorage(new MemBlockFile.Faults(), store.crashImage(rnd, loseUnsynced),
-        origin.crashImage(rnd, loseUnsynced));
+    return new MemStorage(new MemBlockFile.Faults(), store == null ? null : store.crashImage(rnd, loseUnsynced),
+        origin == null ? null : origin.crashImage(rnd, loseUnsynced));
   }
 
   /** The same bytes, reopened as if after a clean shutdown. */
