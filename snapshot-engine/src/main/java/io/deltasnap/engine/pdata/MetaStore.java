@@ -239,15 +239,26 @@ public final class MetaStore {
     }
   }
 
-  /** Commits everything changed so far. */
+  /** Commits everything changed so far; does nothing (writes nothing) when nothing changed. */
   public void commitAll() throws IOException {
     long s;
     treeLock.readLock().lock();
     try {
+      if (!hasChanges()) {
+        return;
+      }
       s = openSeq;
     } finally {
       treeLock.readLock().unlock();
     }
     commit(s);
+  }
+
+  /** Whether the open transaction changed anything a commit would record. Tree lock held. */
+  private boolean hasChanges() {
+    Superblock d = durable;
+    return exceptions.dirty() || snapshots.dirty() || space.pendingPages() > 0
+        || exceptions.rootPage() != d.exceptionRoot() || snapshots.rootPage() != d.snapshotRoot()
+        || nextSnapshotId != d.nextSnapshotId() || flags != d.flags() || capacityPages != d.capacityPages();
   }
 }

@@ -1,0 +1,93 @@
+package io.deltasnap.cli;
+
+import io.deltasnap.engine.CreateOptions;
+import io.deltasnap.engine.DirectoryStorage;
+import io.deltasnap.engine.Volume;
+import io.deltasnap.engine.VolumeStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "init", description = "Create a volume: an origin and its shared exception store.")
+final class InitCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory to create the volume in.")
+  Path dir;
+
+  @Option(names = "--size", converter = Sizes.Converter.class, paramLabel = "SIZE",
+      description = "Volume size (64K, 4M, 1G, 2T...). Defaults to the size of --origin.")
+  Long size;
+
+  @Option(names = "--chunk-size", converter = Sizes.Converter.class, paramLabel = "SIZE", defaultValue = "64K",
+      description = "Copy-on-write unit, a power of two from 4K to 1M (default: ${DEFAULT-VALUE}).")
+  long chunkSize;
+
+  @Option(names = "--origin", paramLabel = "PATH",
+      description = "Use an existing file or block device as the origin (its contents are kept).")
+  Path origin;
+
+  @Mixin
+  Common common;
+
+  @Override
+  public Integer call() throws Exception {
+    if (Files.exists(dir.resolve("store"))) {
+      throw new Main.UserError(dir + " already holds a volume");
+    }
+    String originPath = "";
+    long sz;
+    if (origin != null) {
+      if (!Files.exists(origin)) {
+        throw new Main.UserError("origin " + origin + " does not exist");
+      }
+      originPath = origin.toAbsolutePath().toString();
+      long have = Files.isRegularFile(origin) ? Files.size(origin) : -1;
+      sz = size != null ? size : have;
+      if (sz <= 0) {
+        throw new Main.UserError("give --size for origin " + origin);
+      }
+    } else {
+      if (size == null) {
+        throw new Main.UserError("--size is required (or --origin to use an existing file)");
+      }
+      sz = size;
+    }
+    if (chunkSize > Integer.MAX_VALUE) {
+      throw new Main.UserError("chunk size must be a power of two from 4K to 1M");
+    }
+    boolean created = !Files.exists(dir);
+    try (Volume v = Volume.create(new DirectoryStorage(dir),
+        new CreateOptions(sz, (int) chunkSize, originPath, false, common.cacheBytes()))) {
+      VolumeStatus s = v.status();
+      if (common.json) {
+        Map<String, Object> m = Json.obj();
+        m.put("volume", dir.toString());
+        m.put("uuid", s.uuid().toString());
+        m.put("size", s.size());
+        m.put("chunkSize", s.chunkSize());
+        System.out.println(Json.write(m));
+      } else {
+        System.out.println("created volume " + dir + ": " + Sizes.human(sz) + ", chunk " + Sizes.human(chunkSize)
+            + ", uuid " + s.uuid());
+      }
+    } catch (Exception e) {
+      if (created) {
+        deleteQuietly(dir);
+      }
+      throw e;
+    }
+    return 0;
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException ignored) {
+      // best effort: we only remove what this command created
+    }
+  }
+}

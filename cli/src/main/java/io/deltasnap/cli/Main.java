@@ -1,0 +1,108 @@
+package io.deltasnap.cli;
+
+import io.deltasnap.engine.EngineException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code deltasnap} command. It lists its subcommands and does nothing itself. Errors become
+ * one {@code deltasnap: } line on stderr and exit 1 (usage errors exit 2); {@code --debug} adds
+ * the stack trace.
+ */
+@Command(name = "deltasnap", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Snapshots with a shared exception store, and signed delta replication.",
+    subcommands = {
+        CommandLine.HelpCommand.class,
+        InitCommand.class,
+        WriteCommand.class,
+        ReadCommand.class,
+        SnapshotCommand.class,
+        StatusCommand.class,
+        DiffCommand.class,
+        RestoreCommand.class,
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (see deltasnap --help)");
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code. */
+  public static int run(String... args) {
+    boolean debug = Arrays.asList(args).contains("--debug");
+    CommandLine cl = new CommandLine(new Main());
+    cl.setParameterExceptionHandler((ex, a) -> {
+      PrintWriter err = ex.getCommandLine().getErr();
+      err.println("deltasnap: " + ex.getMessage());
+      if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || !u.isUnknownOption()) {
+        err.println("Try 'deltasnap " + ex.getCommandLine().getCommandName().replace("deltasnap", "").trim()
+            + (ex.getCommandLine().getParent() == null ? "" : " ") + "--help' for usage.");
+      }
+      return 2;
+    });
+    cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+      PrintWriter err = c.getErr();
+      err.println("deltasnap: " + describe(ex));
+      if (debug) {
+        ex.printStackTrace(err);
+      }
+      err.flush();
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
+  /** One line that says what went wrong, for any failure. */
+  static String describe(Throwable ex) {
+    if (ex instanceof UserError || ex instanceof EngineException || ex instanceof IllegalArgumentException) {
+      return ex.getMessage();
+    }
+    if (ex instanceof NoSuchFileException e) {
+      return "no such file: " + e.getFile();
+    }
+    if (ex instanceof java.nio.file.AccessDeniedException e) {
+      return "permission denied: " + e.getFile();
+    }
+    if (ex instanceof IOException) {
+      return "I/O error: " + ex.getMessage();
+    }
+    if (ex instanceof OutOfMemoryError) {
+      return "out of memory (raise the heap with DELTASNAP_JAVA_OPTS=-Xmx...)";
+    }
+    return "internal error: " + ex + " (rerun with --debug and report it)";
+  }
+
+  /** A failure caused by the user's input; its message is the whole story. */
+  static final class UserError extends RuntimeException {
+    UserError(String message) {
+      super(message);
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws IOException {
+      Properties p = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      }
+      return new String[] {"deltasnap " + p.getProperty("version", "unknown"),
+          "Java " + System.getProperty("java.version")};
+    }
+  }
+}

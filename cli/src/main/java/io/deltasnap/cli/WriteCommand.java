@@ -1,0 +1,77 @@
+package io.deltasnap.cli;
+
+import io.deltasnap.engine.Volume;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "write", description = "Write bytes (stdin by default) into the origin or a writable snapshot.")
+final class WriteCommand implements Callable<Integer> {
+  static final int BUFFER = 8 << 20;
+
+  @Parameters(index = "0", paramLabel = "VOLUME")
+  Path dir;
+
+  @Option(names = "--offset", required = true, converter = Sizes.Converter.class, paramLabel = "OFF",
+      description = "Byte offset to write at.")
+  long offset;
+
+  @Option(names = "--snapshot", paramLabel = "ID", description = "Write into this writable snapshot.")
+  Long snapshot;
+
+  @Option(names = "--input", paramLabel = "FILE", description = "Read the bytes from FILE instead of stdin.")
+  Path input;
+
+  @Mixin
+  Common common;
+
+  @Override
+  public Integer call() throws Exception {
+    long target = snapshot == null ? Volume.ORIGIN : snapshot;
+    if (snapshot != null && snapshot <= 0) {
+      throw new Main.UserError("snapshot IDs start at 1");
+    }
+    long total = input != null ? Files.size(input) : -1;
+    try (Volume v = Volumes.open(dir, common);
+        InputStream in = input != null ? Files.newInputStream(input) : System.in;
+        ProgressBar bar = new ProgressBar("write", common.showProgress())) {
+      if (offset > v.size()) {
+        throw new Main.UserError("offset " + offset + " is past the end of the volume (" + v.size() + " bytes)");
+      }
+      if (total >= 0 && total > v.size() - offset) {
+        throw new Main.UserError(Sizes.human(total) + " at offset " + offset + " does not fit the volume ("
+            + Sizes.human(v.size()) + ")");
+      }
+      byte[] buf = new byte[BUFFER];
+      long pos = offset;
+      while (true) {
+        int n = in.readNBytes(buf, 0, buf.length);
+        if (n <= 0) {
+          break;
+        }
+        if (n > v.size() - pos) {
+          throw new Main.UserError("input runs past the end of the volume at byte " + v.size()
+              + (pos > offset ? " (" + (pos - offset) + " bytes before that were written)" : "; nothing was written"));
+        }
+        v.write(target, pos, ByteBuffer.wrap(buf, 0, n));
+        pos += n;
+        bar.update(pos - offset, total);
+      }
+      v.flush();
+      if (common.json) {
+        Map<String, Object> m = Json.obj();
+        m.put("offset", offset);
+        m.put("bytes", pos - offset);
+        System.out.println(Json.write(m));
+      }
+    }
+    return 0;
+  }
+}
