@@ -1,0 +1,265 @@
+package io.deltasnap.engine.bench;
+
+import io.deltasnap.engine.CreateOptions;
+import io.deltasnap.engine.DiffResult;
+import io.deltasnap.engine.DirectoryStorage;
+import io.deltasnap.engine.SnapshotInfo;
+import io.deltasnap.engine.Volume;
+import io.deltasnap.engine.io.FileBlockFile;
+import io.deltasnap.engine.pdata.BTree;
+import io.deltasnap.engine.pdata.MetaStore;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * The engine's benchmarks (issue 2), each measured side by side in one run on this machine.
+ * Not a test: run {@code bench/engine.sh [DIR]}; it prints a Markdown table for
+ * docs/benchmarks.md. Sizes scale with -Dbench.scale (1 = the sizes the targets name).
+ */
+public final class EngineBench {
+  static final int BUF = 8 << 20;
+  static Path dir;
+  static double scale = Double.parseDouble(System.getProperty("bench.scale", "1"));
+
+  public static void main(String[] args) throws Exception {
+    dir = Path.of(args.length > 0 ? args[0] : "/tmp/deltasnap-bench");
+    String only = args.length > 1 ? args[1] : "all";
+    Files.createDirectories(dir);
+    System.out.println("| benchmark | deltasnap | baseline | ratio | target |");
+    System.out.println("| --- | --- | --- | --- | --- |");
+    if (only.equals("all") || only.equals("write")) {
+      sequentialWrites();
+    }
+    if (only.equals("all") || only.equals("snapshots")) {
+      manySnapshots();
+    }
+    if (only.equals("all") || only.equals("lookups")) {
+      lookupsAndDiff();
+    }
+    if (only.equals("all") || only.equals("heap")) {
+      heapBound();
+    }
+  }
+
+  static void clean(Path p) throws IOException {
+    if (Files.exists(p)) {
+      try (var s = Files.walk(p)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  static byte[] data() {
+    byte[] b = new byte[BUF];
+    new Random(1).nextBytes(b);
+    return b;
+  }
+
+  /** Raw baseline: the same buffers written to a plain file, then fsync. Returns MB/s. */
+  static double rawWrite(Path f, long size) throws IOException {
+    byte[] b = data();
+    Files.deleteIfExists(f);
+    long t0 = System.nanoTime();
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      for (long off = 0; off < size; off += BUF) {
+        ch.write(ByteBuffer.wrap(b, 0, (int) Math.min(BUF, size - off)), off);
+      }
+      ch.force(false);
+    }
+    return size / 1e6 / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Writes the whole origin and flushes (as `deltasnap write` does). Returns MB/s. */
+  static double volumeWrite(Volume v, long size) throws IOException {
+    byte[] b = data();
+    b[0]++;
+    long t0 = System.nanoTime();
+    for (long off = 0; off < size; off += BUF) {
+      v.write(Volume.ORIGIN, off, ByteBuffer.wrap(b, 0, (int) Math.min(BUF, size - off)));
+    }
+    v.flush();
+    return size / 1e6 / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  static void row(String name, String ours, String base, double ratio, String target) {
+    System.out.printf(Locale.ROOT, "| %s | %s | %s | %.2f | %s |%n", name, ours, base, ratio, target);
+  }
+
+  static String mbs(double v) {
+    return String.format(Locale.ROOT, "%.0f MB/s", v);
+  }
+
+  static void sequentialWrites() throws IOException {
+    long size = (long) (1024L * 1024 * 1024 * scale);
+    Path raw = dir.resolve("raw.img");
+    Path vd = dir.resolve("seq");
+    double bestRatio0 = 0;
+    double bestRatio1 = 0;
+    double[] r0 = new double[3];
+    double[] v0 = new double[3];
+    double[] v1 = new double[3];
+    for (int round = 0; round < 3; round++) {
+      clean(vd);
+      try (Volume v = Volume.create(new DirectoryStorage(vd), CreateOptions.of(size))) {
+        r0[round] = rawWrite(raw, size);
+        v0[round] = volumeWrite(v, size); // no snapshot: straight to the origin
+        v.createSnapshot("s", false);
+        v1[round] = volumeWrite(v, size); // every chunk copied once
+      }
+      bestRatio0 = Math.max(bestRatio0, v0[round] / r0[round]);
+      bestRatio1 = Math.max(bestRatio1, v1[round] / r0[round]);
+    }
+    double raw0 = median(r0);
+    row("sequential origin write, no snapshot, " + human(size) + " (median of 3)", mbs(median(v0)), mbs(raw0) + " raw file",
+        median(v0) / raw0, "≥ 0.9");
+    row("sequential origin write right after a snapshot (each chunk copied once)", mbs(median(v1)), mbs(raw0) + " raw file",
+        median(v1) / raw0, "≥ 0.4");
+    clean(vd);
+    Files.deleteIfExists(raw);
+  }
+
+  static void manySnapshots() throws IOException {
+    long size = 256L << 20;
+    int many = (int) (10_000 * Math.min(1, scale));
+    double[] write = new double[2];
+    double[] create = new double[2];
+    int[] counts = {1, many};
+    for (int k = 0; k < 2; k++) {
+      Path vd = dir.resolve("snaps" + k);
+      clean(vd);
+      try (Volume v = Volume.create(new DirectoryStorage(vd), CreateOptions.of(size))) {
+        volumeWrite(v, size);
+        Random r = new Random(2);
+        ByteBuffer small = ByteBuffer.allocate(4096);
+        for (int i = 0; i < counts[k]; i++) {
+          v.write(Volume.ORIGIN, (long) r.nextInt((int) (size / 4096)) * 4096, small.clear());
+          v.createSnapshot("", false);
+        }
+        // snapshot creation at this count: median of 50
+        double[] t = new double[50];
+        for (int i = 0; i < t.length; i++) {
+          long t0 = System.nanoTime();
+          SnapshotInfo s = v.createSnapshot("", false);
+          t[i] = (System.nanoTime() - t0) / 1e6;
+          v.deleteSnapshot(s.id());
+        }
+        create[k] = median(t);
+        write[k] = volumeWrite(v, size);
+      }
+      clean(vd);
+    }
+    row("origin write pass (256 MiB) with " + many + " snapshots vs 1", mbs(write[1]), mbs(write[0]) + " at 1",
+        write[1] / write[0], "≥ 0.9");
+    row("snapshot creation at " + many + " snapshots vs 1 (median, one commit)",
+        String.format(Locale.ROOT, "%.2f ms", create[1]), String.format(Locale.ROOT, "%.2f ms at 1", create[0]),
+        create[0] / create[1], "≈ 1");
+  }
+
+  static void lookupsAndDiff() throws IOException {
+    int chunk = 4096;
+    long exceptions = (long) (1_000_000 * scale);
+    long size = exceptions * chunk;
+    Path vd = dir.resolve("lookups");
+    clean(vd);
+    try (Volume v = Volume.create(new DirectoryStorage(vd),
+        CreateOptions.of(size).withChunkSize(chunk).withCacheBytes(64L << 20))) {
+      volumeWrite(v, size);
+      SnapshotInfo s = v.createSnapshot("full", false);
+      volumeWrite(v, size); // one exception per chunk
+      long n = v.status().exceptions();
+      Random r = new Random(3);
+      ByteBuffer b = ByteBuffer.allocate(4096);
+      long reads = 300_000;
+      for (int i = 0; i < 50_000; i++) { // warm-up
+        v.read(s.id(), (long) r.nextInt((int) (size / 4096)) * 4096, b.clear());
+      }
+      long t0 = System.nanoTime();
+      for (long i = 0; i < reads; i++) {
+        v.read(s.id(), (long) r.nextInt((int) (size / 4096)) * 4096, b.clear());
+      }
+      double perSec = reads / ((System.nanoTime() - t0) / 1e9);
+      row(String.format(Locale.ROOT, "random 4 KiB snapshot reads, %,d exceptions, 64 MiB cache", n),
+          String.format(Locale.ROOT, "%,.0f reads/s", perSec), "—", perSec / 100_000, "≥ 100,000/s");
+      // a diff across one changed chunk
+      SnapshotInfo a = v.createSnapshot("a", false);
+      v.write(Volume.ORIGIN, 12345L * chunk, ByteBuffer.wrap(new byte[chunk]));
+      SnapshotInfo bb = v.createSnapshot("b", false);
+      double[] t = new double[101];
+      DiffResult d = null;
+      for (int i = 0; i < t.length; i++) {
+        long d0 = System.nanoTime();
+        d = v.diff(a.id(), bb.id());
+        t[i] = (System.nanoTime() - d0) / 1e6;
+      }
+      row(String.format(Locale.ROOT, "diff across 1 changed chunk, %,d exceptions (tree height %d)", n,
+          v.status().treeHeight()), String.format(Locale.ROOT, "%.3f ms, %d nodes visited", median(t),
+          d.nodesVisited()), "—", median(t), "< 1 ms, O(height) nodes");
+    }
+    clean(vd);
+  }
+
+  /** Heap after inserting N keys into the exception tree and looking up at random, 64 MiB cache. */
+  static void heapBound() throws IOException {
+    long[] sizes = {10_000, 100_000, 1_000_000, (long) (10_000_000 * Math.min(1, scale))};
+    double[] mb = new double[sizes.length];
+    for (int k = 0; k < sizes.length; k++) {
+      Path f = dir.resolve("heap.store");
+      Files.deleteIfExists(f);
+      try (FileBlockFile file = FileBlockFile.open(f, true)) {
+        MetaStore m = MetaStore.create(file, "bench", UUID.randomUUID(), 1L << 40, 4096, 0, "", 64L << 20);
+        BTree t = m.exceptions();
+        byte[] val = new byte[21];
+        for (long i = 0; i < sizes[k]; i++) {
+          m.treeLock().writeLock().lock();
+          try {
+            t.put(i * 7, 1, val, m.openSeq());
+          } finally {
+            m.treeLock().writeLock().unlock();
+          }
+          if (i % 100_000 == 99_999) {
+            m.commitAll();
+          }
+        }
+        m.commitAll();
+        Random r = new Random(4);
+        for (int i = 0; i < 200_000; i++) {
+          t.floor(r.nextLong(sizes[k]) * 7, 1);
+        }
+        mb[k] = usedHeapMb();
+        System.err.printf("heap with %,d keys: %.1f MB (cache %.1f MB)%n", sizes[k], mb[k],
+            m.cache().usedBytes() / 1e6);
+      }
+      Files.deleteIfExists(f);
+    }
+    row(String.format(Locale.ROOT, "heap after lookups, %,d → %,d exceptions, 64 MiB cache", sizes[0],
+        sizes[sizes.length - 1]), String.format(Locale.ROOT, "%.0f MB → %.0f MB", mb[0], mb[mb.length - 1]),
+        Arrays.toString(Arrays.stream(mb).mapToLong(Math::round).toArray()) + " MB", mb[mb.length - 1] / Math.max(1, mb[2]),
+        "bounded by the cache");
+  }
+
+  static double usedHeapMb() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1e6;
+  }
+
+  static double median(double[] a) {
+    double[] c = a.clone();
+    Arrays.sort(c);
+    return c[c.length / 2];
+  }
+
+  static String human(long b) {
+    return b >= (1L << 30) ? (b >> 30) + " GiB" : (b >> 20) + " MiB";
+  }
+}
