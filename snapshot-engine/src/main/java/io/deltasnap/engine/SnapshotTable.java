@@ -79,6 +79,13 @@ final class SnapshotTable {
     return n;
   }
 
+  /** Forgets a deleted snapshot whose space has been reclaimed. */
+  void remove(long id) throws IOException {
+    assert all.get(id) != null && all.get(id).state() == SnapshotInfo.DELETED;
+    tree.remove(id, 0);
+    all.remove(id);
+  }
+
   void put(SnapshotInfo s, long birth) throws IOException {
     tree.put(s.id(), 0, s.encode(), birth);
     all.put(s.id(), s);

@@ -51,8 +51,11 @@ public final class Volume implements Closeable {
   private final String name;
   private final ReentrantReadWriteLock volumeLock = new ReentrantReadWriteLock();
   private final ChunkLocks chunkLocks = new ChunkLocks();
+  private final Reclaimer reclaimer;
   private int uncommitted;
   private volatile boolean closed;
+  private Thread background;
+  private final Object reclaimSignal = new Object();
 
   private Volume(VolumeStorage storage, Closeable lock, BlockFile origin, MetaStore meta) throws IOException {
     this.storage = storage;
@@ -67,6 +70,7 @@ public final class Volume implements Closeable {
     this.exc = new ExceptionStore(meta.exceptions(), meta.space());
     this.snaps = new SnapshotTable(meta.snapshots());
     snaps.load();
+    this.reclaimer = new Reclaimer(meta, snaps, chunkLocks, this::chunkLength);
   }
 
   /** Creates a new volume; fails if one exists there. */
@@ -237,15 +241,29 @@ public final class Volume implements Closeable {
         long end = Math.min(offset + src.remaining(), (last + 1) << chunkShift);
         int n = (int) (end - offset);
         ByteBuffer piece = src.slice(src.position(), n);
-        List<ReentrantReadWriteLock> held = chunkLocks.lockRange(first, last);
-        try {
-          if (snap == ORIGIN) {
-            writeOriginBatch(first, last, offset, piece);
-          } else {
-            writeSnapshotBatch(snap, first, last, offset, piece);
+        while (true) {
+          List<ReentrantReadWriteLock> held = chunkLocks.lockRange(first, last);
+          try {
+            if (snap == ORIGIN) {
+              writeOriginBatch(first, last, offset, piece);
+            } else {
+              writeSnapshotBatch(snap, first, last, offset, piece);
+            }
+            break;
+          } catch (NoSpaceException e) {
+            // nothing of this batch reached the origin: copies come before the overwrite
+            if (!dropOldestOnFull()) {
+              throw e;
+            }
+          } finally {
+            ChunkLocks.unlock(held);
           }
-        } finally {
-          ChunkLocks.unlock(held);
+          volumeLock.readLock().unlock();
+          try {
+            dropOldest(snap);
+          } finally {
+            volumeLock.readLock().lock();
+          }
         }
         src.position(src.position() + n);
         offset = end;
@@ -292,6 +310,29 @@ public final class Volume implements Closeable {
     }
   }
 
+  private boolean dropOldestOnFull() {
+    return (meta.flags() & Superblock.FLAG_DROP_OLDEST) != 0;
+  }
+
+  /**
+   * The store is full and the user chose drop-oldest: deletes the oldest live snapshot (never
+   * {@code writingTo}) and reclaims its space. Throws when there is nothing left to drop.
+   */
+  private void dropOldest(long writingTo) throws IOException {
+    SnapshotInfo oldest = null;
+    for (SnapshotInfo s : snapshots()) {
+      if (s.id() != writingTo) {
+        oldest = s;
+        break;
+      }
+    }
+    if (oldest == null) {
+      throw new NoSpaceException(name + ": exception store is full and no snapshot is left to drop");
+    }
+    deleteSnapshot(oldest.id());
+    reclaimDeleted();
+  }
+
   /** Writes a chunk copy to newly reserved pages (not yet referenced by any key). */
   private long storeData(ByteBuffer b) throws IOException {
     long pages = Pages.pagesFor(b.remaining());
@@ -305,6 +346,15 @@ public final class Volume implements Closeable {
     try {
       meta.pages().writeData(page, b);
     } catch (IOException e) {
+      if (String.valueOf(e.getMessage()).contains("No space left")) {
+        meta.treeLock().writeLock().lock();
+        try {
+          meta.space().unreserve(page);
+        } finally {
+          meta.treeLock().writeLock().unlock();
+        }
+        throw new NoSpaceException(name + ": the disk holding the store is full (" + e.getMessage() + ")");
+      }
       meta.treeLock().writeLock().lock();
       try {
         meta.space().unreserve(page);
@@ -481,6 +531,104 @@ public final class Volume implements Closeable {
       throw new InvalidRequestException("no snapshot " + id + " in " + name);
     }
     setState(id, SnapshotInfo.DELETED);
+    synchronized (reclaimSignal) {
+      reclaimSignal.notifyAll();
+    }
+  }
+
+  /** What reclaiming deleted snapshots did, summed. */
+  public record ReclaimResult(int snapshots, long keysRemoved, long keysTrimmed, long bytesFreed) {}
+
+  /**
+   * Reclaims the space of every deleted snapshot now (what {@code snapshot delete --wait} and the
+   * background reclaimer do). Readers and writers go on meanwhile.
+   */
+  public ReclaimResult reclaimDeleted() throws IOException {
+    int count = 0;
+    long removed = 0;
+    long trimmed = 0;
+    long freed = 0;
+    while (true) {
+      List<SnapshotInfo> pending = snapshotsIn(SnapshotInfo.DELETED);
+      if (pending.isEmpty() || closed) {
+        break;
+      }
+      volumeLock.readLock().lock();
+      try {
+        meta.checkUsable();
+        SnapshotInfo d = snapshot(pending.get(0).id());
+        if (d == null) {
+          continue;
+        }
+        Reclaimer.Result r = reclaimer.reclaim(d);
+        count++;
+        removed += r.keysRemoved();
+        trimmed += r.keysTrimmed();
+        freed += r.pagesFreed() * Pages.PAGE_SIZE;
+      } finally {
+        volumeLock.readLock().unlock();
+      }
+    }
+    return new ReclaimResult(count, removed, trimmed, freed);
+  }
+
+  /** Bytes the pending deletions will give back at least. */
+  public long reclaimableBytes() throws IOException {
+    long b = 0;
+    for (SnapshotInfo d : snapshotsIn(SnapshotInfo.DELETED)) {
+      b += reclaimer.estimate(d);
+    }
+    return b;
+  }
+
+  /**
+   * Starts reclaiming deleted snapshots in the background (for long-running processes: serve,
+   * receive, job daemon). It resumes whatever a crash or restart interrupted, and stops at close.
+   */
+  public synchronized void startBackgroundReclaim() {
+    if (background != null) {
+      return;
+    }
+    background = new Thread(() -> {
+      while (!closed) {
+        try {
+          reclaimDeleted();
+        } catch (IOException e) {
+          if (!closed) {
+            System.err.println("deltasnap: background reclamation of " + name + " failed: " + e.getMessage());
+          }
+          return;
+        }
+        synchronized (reclaimSignal) {
+          try {
+            if (!closed && snapshotsIn(SnapshotInfo.DELETED).isEmpty()) {
+              reclaimSignal.wait(5000);
+            }
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }
+    }, "deltasnap-reclaim");
+    background.setDaemon(true);
+    background.start();
+  }
+
+  /** Sets what a full store does ({@code dropOldest}) and its capacity in bytes (0 = unlimited). */
+  public void configure(boolean dropOldest, long capacityBytes) throws IOException {
+    volumeLock.writeLock().lock();
+    try {
+      meta.treeLock().writeLock().lock();
+      try {
+        meta.setFlags(dropOldest ? meta.flags() | Superblock.FLAG_DROP_OLDEST : meta.flags() & ~Superblock.FLAG_DROP_OLDEST);
+        meta.setCapacityPages(Pages.pagesFor(capacityBytes));
+      } finally {
+        meta.treeLock().writeLock().unlock();
+      }
+      meta.commitAll();
+    } finally {
+      volumeLock.writeLock().unlock();
+    }
   }
 
   // ------------------------------------------------------------------ diff and restore
@@ -573,6 +721,24 @@ public final class Volume implements Closeable {
     }
   }
 
+  /**
+   * Verifies the whole store without changing it: checksums of every node and copy, the tree's
+   * ordering and range invariants, and the space accounting. Readers go on meanwhile.
+   */
+  public CheckReport check() throws IOException {
+    volumeLock.writeLock().lock(); // a stable store: no commit while pages are being accounted
+    try {
+      meta.treeLock().readLock().lock();
+      try {
+        return new StoreChecker(meta, this::chunkLength, chunkCount()).check();
+      } finally {
+        meta.treeLock().readLock().unlock();
+      }
+    } finally {
+      volumeLock.writeLock().unlock();
+    }
+  }
+
   /** The persistent layer, for tools inside the engine (checks, benchmarks). */
   MetaStore meta() {
     return meta;
@@ -583,9 +749,20 @@ public final class Volume implements Closeable {
     if (closed) {
       return;
     }
+    closed = true;
+    synchronized (reclaimSignal) {
+      reclaimSignal.notifyAll();
+    }
+    Thread bg = background;
+    if (bg != null) {
+      try {
+        bg.join(60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     volumeLock.writeLock().lock();
     try {
-      closed = true;
       IOException err = null;
       try {
         meta.checkUsable();

@@ -77,6 +77,9 @@ class VolumeModelTest {
         long id = ids.get(r.nextInt(ids.size()));
         v.deleteSnapshot(id);
         m.delete(id);
+        if (r.nextBoolean()) {
+          v.reclaimDeleted();
+        }
         Volume vv = v;
         assertThrows(InvalidRequestException.class, () -> vv.read(id, 0, ByteBuffer.allocate(1)));
       } else if (k < 80) {

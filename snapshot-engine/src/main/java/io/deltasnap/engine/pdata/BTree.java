@@ -307,6 +307,59 @@ public final class BTree {
     }
   }
 
+  /**
+   * Checks what a single node cannot: each internal entry's key equals its child's smallest key,
+   * its birth equals the newest birth below, keys ascend across leaves, and all leaves are at
+   * level 0. Returns the first problem with its node path, or null.
+   */
+  public String verifyStructure() throws IOException {
+    if (root == null) {
+      return null;
+    }
+    long[] last = {Long.MIN_VALUE, Long.MIN_VALUE};
+    boolean[] first = {true};
+    return verifyRec(root, "root " + root.page, last, first);
+  }
+
+  private String verifyRec(Node x, String path, long[] last, boolean[] first) throws IOException {
+    if (x.leaf) {
+      for (int i = 0; i < x.n; i++) {
+        if (!first[0] && Node.compare(last[0], last[1], x.ka[i], x.kb[i]) >= 0) {
+          return path + ": key (" + x.ka[i] + ", " + x.kb[i] + ") not above the previous leaf's last key";
+        }
+        first[0] = false;
+        last[0] = x.ka[i];
+        last[1] = x.kb[i];
+      }
+      return null;
+    }
+    if (x.n == 0) {
+      return path + ": empty internal node";
+    }
+    for (int i = 0; i < x.n; i++) {
+      Node c = child(x, i, new long[] {x.page}, 1);
+      String at = path + " > " + c.page;
+      if (c.level != x.level - 1) {
+        return at + ": level " + c.level + " under level " + x.level;
+      }
+      if (c.n == 0) {
+        return at + ": empty node";
+      }
+      if (c.ka[0] != x.ka[i] || c.kb[0] != x.kb[i]) {
+        return at + ": parent key (" + x.ka[i] + ", " + x.kb[i] + ") is not the child's first key ("
+            + c.ka[0] + ", " + c.kb[0] + ")";
+      }
+      if (c.maxBirth() != x.birth[i]) {
+        return at + ": parent records birth " + x.birth[i] + ", newest below is " + c.maxBirth();
+      }
+      String p = verifyRec(c, at, last, first);
+      if (p != null) {
+        return p;
+      }
+    }
+    return null;
+  }
+
   // ---- helpers ----
 
   private Node child(Node x, int i, long[] path, int depth) throws IOException {

@@ -136,6 +136,11 @@ public final class MetaStore {
     return openSeq;
   }
 
+  /** The pages of the current free list (for checks). */
+  public List<Long> freeListPages() {
+    return List.copyOf(freeChain);
+  }
+
   public long durableSeq() {
     return durable.seq();
   }
@@ -229,6 +234,14 @@ public final class MetaStore {
       treeLock.writeLock().lock();
       try {
         space.commitDurable(released);
+        long newEnd = space.shrinkTail();
+        if (newEnd > 0) {
+          // the freed tail is referenced by no durable state: the file may shrink
+          pages.file().truncate(newEnd * Pages.PAGE_SIZE);
+        }
+      } catch (IOException e) {
+        failed = e;
+        throw e;
       } finally {
         treeLock.writeLock().unlock();
       }

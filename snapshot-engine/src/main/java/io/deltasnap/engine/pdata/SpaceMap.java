@@ -81,8 +81,24 @@ public final class SpaceMap {
     return start;
   }
 
+  /**
+   * Pages kept back from data so that commits (tree nodes, the free list) always find room
+   * even when a capacity limit has been reached: a full store refuses new copies, never a commit.
+   */
+  public static final long METADATA_RESERVE = 1024;
+
+  /** Pages that can still be allocated: free ones and those below the capacity limit. */
+  public long available() {
+    return freePages + Math.max(0, limitPages - end);
+  }
+
   /** Allocates pages for data whose key will be inserted later; see class comment. */
   public long reserve(long n) throws NoSpaceException {
+    if (limitPages != Long.MAX_VALUE && available() - n < METADATA_RESERVE) {
+      throw new NoSpaceException("exception store is full: " + n + " pages needed, " + available()
+          + " available of a " + limitPages * Pages.PAGE_SIZE + "-byte capacity (keeping "
+          + METADATA_RESERVE + " for metadata)");
+    }
     long start = allocate(n);
     reserved.put(start, n);
     return start;
@@ -136,6 +152,27 @@ public final class SpaceMap {
     for (long[] e : released) {
       insertFree(e[0], e[1]);
     }
+  }
+
+  /**
+   * Gives back the free pages at the end of the store, so the file can shrink. Returns the new
+   * end, or -1 if the last pages are in use.
+   */
+  public long shrinkTail() {
+    Map.Entry<Long, Long> last = free.lastEntry();
+    if (last == null || last.getKey() + last.getValue() != end) {
+      return -1;
+    }
+    free.remove(last.getKey());
+    freePages -= last.getValue();
+    end = last.getKey();
+    return end;
+  }
+
+  /** Whether every page of [start, start+n) is free now. */
+  public boolean isFree(long start, long n) {
+    Map.Entry<Long, Long> e = free.floorEntry(start);
+    return e != null && e.getKey() + e.getValue() >= start + n;
   }
 
   private void insertFree(long start, long len) {

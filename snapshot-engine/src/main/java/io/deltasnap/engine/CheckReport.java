@@ -1,0 +1,14 @@
+package io.deltasnap.engine;
+
+import java.util.List;
+
+/**
+ * What {@code check} found. Damage (a bad checksum, a broken tree, a page claimed twice) means
+ * data may be lost; leaks (pages neither free nor referenced) only waste space.
+ */
+public record CheckReport(long nodes, long exceptions, long copiesVerified, long snapshots, long pagesInStore,
+    long freePages, long leakedPages, List<String> damage, List<String> leaks) {
+  public boolean damaged() {
+    return !damage.isEmpty();
+  }
+}
