@@ -6,14 +6,12 @@ import io.deltasnap.engine.Volume;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "diff", description = "Changed extents between snapshot A (--base) and B; without --base, all data of B.")
-final class DiffCommand implements Callable<Integer> {
+final class DiffCommand extends VolumeCommand {
   @Parameters(index = "0", paramLabel = "VOLUME")
   Path dir;
 
@@ -23,12 +21,15 @@ final class DiffCommand implements Callable<Integer> {
   @Option(names = "--snapshot", required = true, paramLabel = "B")
   long snapshot;
 
-  @Mixin
-  Common common;
+  @Override
+  boolean forwardable() {
+    return true;
+  }
 
   @Override
   public Integer call() throws Exception {
-    try (Volume v = Volumes.open(dir, common)) {
+    try (VolumeHandle h = open(dir)) {
+      io.deltasnap.engine.Volume v = h.volume();
       long t0 = System.nanoTime();
       DiffResult d = v.diff(base == null ? Volume.ORIGIN : base, snapshot);
       double ms = (System.nanoTime() - t0) / 1e6;
@@ -50,12 +51,12 @@ final class DiffCommand implements Callable<Integer> {
         Map<String, Object> out = Json.obj();
         out.put("extents", ext);
         out.put("stats", stats);
-        System.out.println(Json.write(out));
+        out().println(Json.write(out));
       } else {
         for (Extent e : d.extents()) {
-          System.out.println(e.offset() + " " + e.length());
+          out().println(e.offset() + " " + e.length());
         }
-        System.err.printf("%d extents, %s changed, %d tree nodes visited%n", d.extents().size(),
+        err().printf("%d extents, %s changed, %d tree nodes visited%n", d.extents().size(),
             Sizes.human(d.changedBytes()), d.nodesVisited());
       }
     }

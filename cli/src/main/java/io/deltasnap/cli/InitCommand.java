@@ -7,14 +7,12 @@ import io.deltasnap.engine.VolumeStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "init", description = "Create a volume: an origin and its shared exception store.")
-final class InitCommand implements Callable<Integer> {
+final class InitCommand extends VolumeCommand {
   @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory to create the volume in.")
   Path dir;
 
@@ -30,11 +28,14 @@ final class InitCommand implements Callable<Integer> {
       description = "Use an existing file or block device as the origin (its contents are kept).")
   Path origin;
 
-  @Mixin
-  Common common;
+  @Option(names = "--on-full", paramLabel = "POLICY", defaultValue = "refuse",
+      description = "What a full store does: refuse (origin writes fail, nothing is lost) or drop-oldest "
+          + "(delete the oldest snapshots). Default: ${DEFAULT-VALUE}.")
+  String onFull;
 
   @Override
   public Integer call() throws Exception {
+    boolean dropOldest = OnFull.parse(onFull);
     if (Files.exists(dir.resolve("store"))) {
       throw new Main.UserError(dir + " already holds a volume");
     }
@@ -61,7 +62,7 @@ final class InitCommand implements Callable<Integer> {
     }
     boolean created = !Files.exists(dir);
     try (Volume v = Volume.create(new DirectoryStorage(dir),
-        new CreateOptions(sz, (int) chunkSize, originPath, false, common.cacheBytes()))) {
+        new CreateOptions(sz, (int) chunkSize, originPath, dropOldest, common.cacheBytes()))) {
       VolumeStatus s = v.status();
       if (common.json) {
         Map<String, Object> m = Json.obj();
@@ -69,9 +70,9 @@ final class InitCommand implements Callable<Integer> {
         m.put("uuid", s.uuid().toString());
         m.put("size", s.size());
         m.put("chunkSize", s.chunkSize());
-        System.out.println(Json.write(m));
+        out().println(Json.write(m));
       } else {
-        System.out.println("created volume " + dir + ": " + Sizes.human(sz) + ", chunk " + Sizes.human(chunkSize)
+        out().println("created volume " + dir + ": " + Sizes.human(sz) + ", chunk " + Sizes.human(chunkSize)
             + ", uuid " + s.uuid());
       }
     } catch (Exception e) {

@@ -26,10 +26,23 @@ import picocli.CommandLine.Command;
         StatusCommand.class,
         DiffCommand.class,
         RestoreCommand.class,
+        CheckCommand.class,
+        SetCommand.class,
+        ServeCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  private final VolumeSource source;
+
+  Main(VolumeSource source) {
+    this.source = source;
+  }
+
+  VolumeSource source() {
+    return source;
+  }
 
   @Override
   public void run() {
@@ -42,8 +55,15 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns the exit code. */
   public static int run(String... args) {
+    return run(new VolumeSource(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs a command line with the given volume source and text writers; returns the exit code. */
+  static int run(VolumeSource source, PrintWriter out, PrintWriter errOut, String... args) {
     boolean debug = Arrays.asList(args).contains("--debug");
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = new CommandLine(new Main(source));
+    cl.setOut(out);
+    cl.setErr(errOut);
     cl.setParameterExceptionHandler((ex, a) -> {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("deltasnap: " + ex.getMessage());
@@ -55,6 +75,15 @@ public final class Main implements Runnable {
     });
     cl.setExecutionExceptionHandler((ex, c, parsed) -> {
       PrintWriter err = c.getErr();
+      if (ex instanceof ControlSocket.Forward f) {
+        try {
+          return ControlSocket.forward(f.dir, args, c.getOut(), err);
+        } catch (IOException e) {
+          err.println("deltasnap: volume " + f.dir + " is in use, and its server did not answer on "
+              + ControlSocket.path(f.dir) + ": " + e.getMessage());
+          return 1;
+        }
+      }
       err.println("deltasnap: " + describe(ex));
       if (debug) {
         ex.printStackTrace(err);
@@ -62,7 +91,10 @@ public final class Main implements Runnable {
       err.flush();
       return 1;
     });
-    return cl.execute(args);
+    int code = cl.execute(args);
+    out.flush();
+    errOut.flush();
+    return code;
   }
 
   /** One line that says what went wrong, for any failure. */

@@ -6,14 +6,12 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "read", description = "Read the origin or a snapshot (stdout by default; whole volume by default).")
-final class ReadCommand implements Callable<Integer> {
+final class ReadCommand extends VolumeCommand {
   @Parameters(index = "0", paramLabel = "VOLUME")
   Path dir;
 
@@ -30,16 +28,14 @@ final class ReadCommand implements Callable<Integer> {
   @Option(names = "--output", paramLabel = "FILE", description = "Write to FILE instead of stdout.")
   Path output;
 
-  @Mixin
-  Common common;
-
   @Override
   public Integer call() throws Exception {
     long view = snapshot == null ? Volume.ORIGIN : snapshot;
     if (snapshot != null && snapshot <= 0) {
       throw new Main.UserError("snapshot IDs start at 1");
     }
-    try (Volume v = Volumes.open(dir, common)) {
+    try (VolumeHandle h = open(dir)) {
+      io.deltasnap.engine.Volume v = h.volume();
       if (offset > v.size()) {
         throw new Main.UserError("offset " + offset + " is past the end of the volume (" + v.size() + " bytes)");
       }

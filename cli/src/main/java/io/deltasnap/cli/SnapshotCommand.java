@@ -5,10 +5,8 @@ import io.deltasnap.engine.Volume;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,7 +22,7 @@ final class SnapshotCommand implements Runnable {
   }
 
   @Command(name = "create", description = "Take a snapshot of the origin; prints its ID.")
-  static final class Create implements Callable<Integer> {
+  static final class Create extends VolumeCommand {
     @Parameters(index = "0", paramLabel = "VOLUME")
     Path dir;
 
@@ -34,39 +32,45 @@ final class SnapshotCommand implements Runnable {
     @Option(names = "--writable", description = "Allow writes into the snapshot.")
     boolean writable;
 
-    @Mixin
-    Common common;
+    @Override
+    boolean forwardable() {
+      return true;
+    }
 
     @Override
     public Integer call() throws Exception {
-      try (Volume v = Volumes.open(dir, common)) {
+      try (VolumeHandle h = open(dir)) {
+        io.deltasnap.engine.Volume v = h.volume();
         SnapshotInfo s = v.createSnapshot(name, writable);
-        System.out.println(common.json ? Json.write(Volumes.json(s)) : Long.toString(s.id()));
+        out().println(common.json ? Json.write(Volumes.json(s)) : Long.toString(s.id()));
       }
       return 0;
     }
   }
 
   @Command(name = "list", description = "List live snapshots.")
-  static final class ListSnapshots implements Callable<Integer> {
+  static final class ListSnapshots extends VolumeCommand {
     @Parameters(index = "0", paramLabel = "VOLUME")
     Path dir;
 
-    @Mixin
-    Common common;
+    @Override
+    boolean forwardable() {
+      return true;
+    }
 
     @Override
     public Integer call() throws Exception {
-      try (Volume v = Volumes.open(dir, common)) {
+      try (VolumeHandle h = open(dir)) {
+        io.deltasnap.engine.Volume v = h.volume();
         List<SnapshotInfo> all = v.snapshots();
         if (common.json) {
           List<Object> out = Json.arr();
           all.forEach(s -> out.add(Volumes.json(s)));
-          System.out.println(Json.write(out));
+          out().println(Json.write(out));
         } else {
-          System.out.printf("%-8s %-36s %-24s %-8s %s%n", "ID", "UUID", "CREATED", "WRITABLE", "NAME");
+          out().printf("%-8s %-36s %-24s %-8s %s%n", "ID", "UUID", "CREATED", "WRITABLE", "NAME");
           for (SnapshotInfo s : all) {
-            System.out.printf("%-8d %-36s %-24s %-8s %s%n", s.id(), s.uuid(), Instant.ofEpochMilli(s.created()),
+            out().printf("%-8d %-36s %-24s %-8s %s%n", s.id(), s.uuid(), Instant.ofEpochMilli(s.created()),
                 s.writable() ? "yes" : "no", s.name());
           }
         }
@@ -76,7 +80,7 @@ final class SnapshotCommand implements Runnable {
   }
 
   @Command(name = "delete", description = "Delete a snapshot: gone from every reader's view at once.")
-  static final class Delete implements Callable<Integer> {
+  static final class Delete extends VolumeCommand {
     @Parameters(index = "0", paramLabel = "VOLUME")
     Path dir;
 
@@ -86,17 +90,27 @@ final class SnapshotCommand implements Runnable {
     @Option(names = "--wait", description = "Wait until its space has been reclaimed.")
     boolean waitForReclaim;
 
-    @Mixin
-    Common common;
+    @Override
+    boolean forwardable() {
+      return true;
+    }
 
     @Override
     public Integer call() throws Exception {
-      try (Volume v = Volumes.open(dir, common)) {
+      try (VolumeHandle h = open(dir)) {
+        io.deltasnap.engine.Volume v = h.volume();
         v.deleteSnapshot(id);
-      }
-      if (waitForReclaim) {
-        System.err.println("deltasnap: note: background space reclamation is not implemented yet; "
-            + "the snapshot is deleted but its space is not returned");
+        if (waitForReclaim) {
+          io.deltasnap.engine.Volume.ReclaimResult r = v.reclaimDeleted();
+          if (common.json) {
+            java.util.Map<String, Object> m = Json.obj();
+            m.put("deleted", id);
+            m.put("bytesFreed", r.bytesFreed());
+            out().println(Json.write(m));
+          } else {
+            err().println("snapshot " + id + " deleted; " + Sizes.human(r.bytesFreed()) + " freed");
+          }
+        }
       }
       return 0;
     }

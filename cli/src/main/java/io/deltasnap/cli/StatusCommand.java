@@ -4,22 +4,23 @@ import io.deltasnap.engine.Volume;
 import io.deltasnap.engine.VolumeStatus;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "status", description = "Sizes, snapshots, exceptions, store use and cache statistics.")
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand extends VolumeCommand {
   @Parameters(index = "0", paramLabel = "VOLUME")
   Path dir;
 
-  @Mixin
-  Common common;
+  @Override
+  boolean forwardable() {
+    return true;
+  }
 
   @Override
   public Integer call() throws Exception {
-    try (Volume v = Volumes.open(dir, common)) {
+    try (VolumeHandle h = open(dir)) {
+      io.deltasnap.engine.Volume v = h.volume();
       VolumeStatus s = v.status();
       if (common.json) {
         Map<String, Object> m = Json.obj();
@@ -33,6 +34,7 @@ final class StatusCommand implements Callable<Integer> {
         m.put("storeBytes", s.storeBytes());
         m.put("freeBytes", s.freeBytes());
         m.put("pendingDeletions", s.pendingDeletions());
+        m.put("reclaimableBytes", v.reclaimableBytes());
         m.put("commitSeq", s.commitSeq());
         Map<String, Object> cache = Json.obj();
         cache.put("hits", s.cacheHits());
@@ -41,20 +43,22 @@ final class StatusCommand implements Callable<Integer> {
         cache.put("budgetBytes", s.cacheBudget());
         m.put("cache", cache);
         m.put("onFull", s.dropOldest() ? "drop-oldest" : "refuse");
-        System.out.println(Json.write(m));
+        out().println(Json.write(m));
       } else {
-        System.out.printf("volume       %s%n", dir);
-        System.out.printf("uuid         %s%n", s.uuid());
-        System.out.printf("size         %s (%d bytes), chunk %s%n", Sizes.human(s.size()), s.size(),
+        out().printf("volume       %s%n", dir);
+        out().printf("uuid         %s%n", s.uuid());
+        out().printf("size         %s (%d bytes), chunk %s%n", Sizes.human(s.size()), s.size(),
             Sizes.human(s.chunkSize()));
-        System.out.printf("origin       %s%n", s.origin());
-        System.out.printf("snapshots    %d live, %d pending deletion%n", s.snapshots(), s.pendingDeletions());
-        System.out.printf("exceptions   %d (tree height %d)%n", s.exceptions(), s.treeHeight());
-        System.out.printf("store        %s used, %s free inside%n", Sizes.human(s.storeBytes()),
+        out().printf("origin       %s%n", s.origin());
+        out().printf("snapshots    %d live, %d pending deletion (%s reclaimable)%n", s.snapshots(),
+            s.pendingDeletions(), Sizes.human(v.reclaimableBytes()));
+        out().printf("exceptions   %d (tree height %d)%n", s.exceptions(), s.treeHeight());
+        out().printf("store        %s used, %s free inside%n", Sizes.human(s.storeBytes()),
             Sizes.human(s.freeBytes()));
-        System.out.printf("cache        %d hits, %d misses, %s of %s%n", s.cacheHits(), s.cacheMisses(),
+        out().printf("cache        %d hits, %d misses, %s of %s%n", s.cacheHits(), s.cacheMisses(),
             Sizes.human(s.cacheBytes()), Sizes.human(s.cacheBudget()));
-        System.out.printf("commit       %d%n", s.commitSeq());
+        out().printf("on full      %s%n", s.dropOldest() ? "drop the oldest snapshots" : "refuse writes");
+        out().printf("commit       %d%n", s.commitSeq());
       }
     }
     return 0;

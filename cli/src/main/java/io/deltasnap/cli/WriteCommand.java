@@ -6,14 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "write", description = "Write bytes (stdin by default) into the origin or a writable snapshot.")
-final class WriteCommand implements Callable<Integer> {
+final class WriteCommand extends VolumeCommand {
   static final int BUFFER = 8 << 20;
 
   @Parameters(index = "0", paramLabel = "VOLUME")
@@ -29,9 +27,6 @@ final class WriteCommand implements Callable<Integer> {
   @Option(names = "--input", paramLabel = "FILE", description = "Read the bytes from FILE instead of stdin.")
   Path input;
 
-  @Mixin
-  Common common;
-
   @Override
   public Integer call() throws Exception {
     long target = snapshot == null ? Volume.ORIGIN : snapshot;
@@ -39,9 +34,10 @@ final class WriteCommand implements Callable<Integer> {
       throw new Main.UserError("snapshot IDs start at 1");
     }
     long total = input != null ? Files.size(input) : -1;
-    try (Volume v = Volumes.open(dir, common);
+    try (VolumeHandle h = open(dir);
         InputStream in = input != null ? Files.newInputStream(input) : System.in;
         ProgressBar bar = new ProgressBar("write", common.showProgress())) {
+      io.deltasnap.engine.Volume v = h.volume();
       if (offset > v.size()) {
         throw new Main.UserError("offset " + offset + " is past the end of the volume (" + v.size() + " bytes)");
       }
@@ -69,7 +65,7 @@ final class WriteCommand implements Callable<Integer> {
         Map<String, Object> m = Json.obj();
         m.put("offset", offset);
         m.put("bytes", pos - offset);
-        System.out.println(Json.write(m));
+        out().println(Json.write(m));
       }
     }
     return 0;

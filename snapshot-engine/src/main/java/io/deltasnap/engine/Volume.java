@@ -614,6 +614,11 @@ public final class Volume implements Closeable {
     background.start();
   }
 
+  /** The store's capacity limit in bytes, 0 for none. */
+  public long capacityBytes() {
+    return meta.capacityPages() * Pages.PAGE_SIZE;
+  }
+
   /** Sets what a full store does ({@code dropOldest}) and its capacity in bytes (0 = unlimited). */
   public void configure(boolean dropOldest, long capacityBytes) throws IOException {
     volumeLock.writeLock().lock();

@@ -1,0 +1,90 @@
+package io.deltasnap.cli;
+
+import io.deltasnap.engine.DirectoryStorage;
+import io.deltasnap.engine.Volume;
+import io.deltasnap.nbd.NbdServer;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "serve", description = {
+    "Export the origin (read-write) and every snapshot (snapshot-ID) over NBD until stopped.",
+    "While serving, 'snapshot create/list/delete', 'status' and 'diff' on this volume from other "
+        + "processes are carried out by the server (through VOLUME/control.sock); new snapshots are "
+        + "exported at once. SIGTERM or Ctrl-C stops it cleanly."})
+final class ServeCommand extends VolumeCommand {
+  @Parameters(index = "0", paramLabel = "VOLUME")
+  Path dir;
+
+  @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Address to listen on (port 0: any free port).")
+  String listen;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Require TLS (NBD STARTTLS) with this certificate chain.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The certificate's PKCS#8 private key.")
+  Path tlsKey;
+
+  @Override
+  public Integer call() throws Exception {
+    InetSocketAddress addr = HostPort.parse(listen);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new Main.UserError("--tls-cert and --tls-key go together");
+    }
+    Optional<SslContext> tls = Optional.empty();
+    if (tlsCert != null) {
+      if (!Files.isReadable(tlsCert) || !Files.isReadable(tlsKey)) {
+        throw new Main.UserError("cannot read the TLS certificate or key");
+      }
+      tls = Optional.of(SslContextBuilder.forServer(tlsCert.toFile(), tlsKey.toFile()).build());
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new Main.UserError("no volume at " + dir);
+    }
+    Volume v = Volume.open(new DirectoryStorage(dir), common.cacheBytes());
+    CountDownLatch stopped = new CountDownLatch(1);
+    NbdServer server;
+    ControlSocket control;
+    try {
+      VolumeSource lend = VolumeSource.serving(dir, v);
+      control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));
+      server = NbdServer.start(addr, new VolumeExports(v), tls);
+    } catch (Exception e) {
+      v.close();
+      throw e;
+    }
+    v.startBackgroundReclaim();
+    Thread hook = new Thread(() -> {
+      try {
+        server.close();
+        control.close();
+        v.close();
+      } catch (Exception e) {
+        System.err.println("deltasnap: while stopping: " + e.getMessage());
+      }
+      stopped.countDown();
+    }, "deltasnap-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    if (common.json) {
+      Map<String, Object> m = Json.obj();
+      m.put("host", server.address().getHostString());
+      m.put("port", server.port());
+      out().println(Json.write(m).replace("\n", " "));
+    } else {
+      err().println("serving " + dir + " on nbd://" + server.address().getHostString() + ":" + server.port()
+          + "/origin (and /snapshot-ID); stop with Ctrl-C");
+    }
+    out().flush();
+    err().flush();
+    stopped.await();
+    return 0;
+  }
+}

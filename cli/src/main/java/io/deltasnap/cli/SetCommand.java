@@ -1,0 +1,33 @@
+package io.deltasnap.cli;
+
+import io.deltasnap.engine.VolumeStatus;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "set", description = "Change a volume's settings: what a full store does, and its capacity.")
+final class SetCommand extends VolumeCommand {
+  @Parameters(index = "0", paramLabel = "VOLUME")
+  Path dir;
+
+  @Option(names = "--on-full", paramLabel = "POLICY", description = "refuse or drop-oldest")
+  String onFull;
+
+  @Option(names = "--capacity", converter = Sizes.Converter.class, paramLabel = "SIZE",
+      description = "Largest the store may grow (0 = no limit but the disk).")
+  Long capacity;
+
+  @Override
+  public Integer call() throws Exception {
+    if (onFull == null && capacity == null) {
+      throw new Main.UserError("nothing to set: give --on-full and/or --capacity");
+    }
+    Boolean drop = onFull == null ? null : OnFull.parse(onFull);
+    try (VolumeHandle h = open(dir)) {
+      VolumeStatus s = h.volume().status();
+      h.volume().configure(drop != null ? drop : s.dropOldest(), capacity != null ? capacity : h.volume().capacityBytes());
+    }
+    return 0;
+  }
+}
