@@ -1,0 +1,13 @@
+package io.deltasnap.delta;
+
+import java.io.IOException;
+
+/**
+ * Reads the base snapshot on the receiving side, so PATCH records can be decoded. The reader
+ * calls it only with a chunk-aligned offset and a buffer of at most one chunk, inside the volume.
+ */
+@FunctionalInterface
+public interface BaseSource {
+    /** Fills {@code dst} with the base snapshot's bytes starting at volume offset {@code offset}. */
+    void read(long offset, byte[] dst) throws IOException;
+}

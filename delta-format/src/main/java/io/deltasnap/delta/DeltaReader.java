@@ -1,0 +1,309 @@
+package io.deltasnap.delta;
+
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdDictContentType;
+import com.github.luben.zstd.ZstdException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Objects;
+
+/**
+ * Reads and verifies one delta stream, record by record, in bounded memory.
+ *
+ * <p>The constructor reads and checks the header and refuses a signer that is not in the trust
+ * file. {@link #next} returns each record only after its bounds, its record checksum and its
+ * content checksum have been verified, and returns null once the trailer has been verified: counts,
+ * chain hash, end of stream and the Ed25519 signature. Records before a problem may already have
+ * been returned; the signature is checked only at the end, so a consumer stages records and
+ * commits them only after {@code next} returned null (invariant 5: atomic apply).
+ *
+ * <p>Every field read from the stream is checked against its bound before it is used, and no buffer
+ * is larger than one record (4 MiB of content, one chunk of base). Every refusal is a
+ * {@link DeltaFormatException} naming the stream offset; once one is thrown, {@code next} throws it
+ * again. The reader does not close its input stream; {@link #close()} releases native zstd
+ * contexts. Unbuffered input should be wrapped in a {@link java.io.BufferedInputStream}.
+ *
+ * <p>After the trailer the reader checks that the stream ends (nothing may follow a delta), so it
+ * reads until end of stream: a transport must hand it a stream that ends after the delta.
+ */
+public final class DeltaReader implements Closeable {
+    private final StreamInput in;
+    private final DeltaHeader header;
+    /** Null only when inspecting without a trust file. */
+    private final TrustedKeys trust;
+    /** Inspecting: payloads are checked but not decoded, and signature problems are reported, not thrown. */
+    private final boolean inspect;
+    private final Chain chain;
+    private final byte[] recordHeader = new byte[RecordFormat.HEADER_BYTES];
+    private byte[] scratch = new byte[0];
+    private ZstdDecompressCtx plainCtx;
+    private ZstdDecompressCtx patchCtx;
+    private DeltaFormatException failure;
+    private boolean broken;
+    private boolean done;
+    private long storedBytes;
+    private DeltaRecord current;
+    private DeltaInspection.Signature signature;
+
+    /**
+     * Reads the header from the start of {@code in} and checks its signer against {@code trust}.
+     *
+     * @throws DeltaFormatException if the header is corrupt, truncated, unsupported or the signer untrusted
+     */
+    public DeltaReader(InputStream in, TrustedKeys trust) throws IOException {
+        this(new StreamInput(Objects.requireNonNull(in, "in"), 0), Objects.requireNonNull(trust, "trust"), false);
+    }
+
+    private DeltaReader(StreamInput in, TrustedKeys trust, boolean inspect) throws IOException {
+        this.in = in;
+        this.trust = trust;
+        this.inspect = inspect;
+        HeaderFormat.Decoded d = HeaderFormat.read(in);
+        this.header = d.header();
+        this.chain = Chain.start(d.bytes());
+        requireTrusted();
+    }
+
+    private DeltaReader(InputStream rest, DeltaHeader header, HashChain from, TrustedKeys trust) throws IOException {
+        this.in = new StreamInput(rest, from.byteOffset());
+        this.trust = trust;
+        this.inspect = false;
+        this.header = header;
+        this.chain = Chain.resume(from);
+        requireTrusted();
+    }
+
+    /**
+     * Continues a stream interrupted at a record boundary. {@code rest} starts at stream offset
+     * {@code from.byteOffset()}; {@code header} and {@code from} were obtained from an earlier
+     * reader of the same stream ({@link #header()}, {@link #chain()}) and kept by the consumer.
+     * The trailer check at the end covers the whole stream, including what was read before.
+     */
+    public static DeltaReader resume(InputStream rest, DeltaHeader header, HashChain from, TrustedKeys trust)
+            throws IOException {
+        Objects.requireNonNull(rest, "rest");
+        Objects.requireNonNull(header, "header");
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(trust, "trust");
+        if (from.volumeCursor() > header.volumeSize()) {
+            throw new IllegalArgumentException("hash chain volume cursor " + from.volumeCursor()
+                    + " is past the volume size " + header.volumeSize());
+        }
+        return new DeltaReader(rest, header, from, trust);
+    }
+
+    /** A reader for {@link DeltaInspector}: no decoding, no base, trust optional. */
+    static DeltaReader forInspection(InputStream in, TrustedKeys trustOrNull) throws IOException {
+        return new DeltaReader(new StreamInput(in, 0), trustOrNull, true);
+    }
+
+    private void requireTrusted() throws DeltaFormatException {
+        if (!inspect && trust.find(header.signerKey()).isEmpty()) {
+            throw DeltaFormatException.untrusted(HeaderFormat.OFF_SIGNER, header.signerFingerprint());
+        }
+    }
+
+    public DeltaHeader header() {
+        return header;
+    }
+
+    /** Verification state after the last record returned: save it to {@link #resume} later. */
+    public HashChain chain() {
+        return chain.snapshot();
+    }
+
+    /**
+     * The next verified record, or null once the trailer and signature have been verified.
+     *
+     * @param base the receiver's base snapshot, needed only for PATCH records (which occur only in
+     *             incremental deltas); may be null for a full delta
+     * @throws DeltaFormatException     if the stream is refused (see {@link DeltaFormatException.Code})
+     * @throws IllegalArgumentException if a PATCH record arrives and {@code base} is null
+     */
+    public DeltaRecord next(BaseSource base) throws IOException {
+        advance(base);
+        return current;
+    }
+
+    /** Reads one record or the trailer; false once the trailer is verified. */
+    boolean advance(BaseSource base) throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
+        if (broken) {
+            throw new IllegalStateException("delta reader failed earlier with an I/O error");
+        }
+        if (done) {
+            current = null;
+            return false;
+        }
+        broken = true; // cleared below on success; an exception leaves the reader unusable
+        try {
+            readItem(base);
+        } catch (DeltaFormatException e) {
+            failure = e;
+            throw e;
+        }
+        broken = false;
+        return !done;
+    }
+
+    private void readItem(BaseSource base) throws IOException {
+        long at = in.position();
+        in.readFully(recordHeader, 0, RecordFormat.HEADER_BYTES, "record header or trailer");
+        if (Bytes.u8(recordHeader, RecordFormat.OFF_KIND) == RecordFormat.KIND_TRAILER) {
+            readTrailer(at);
+            current = null;
+            done = true;
+            return;
+        }
+        RecordFormat.Header h = RecordFormat.check(recordHeader, header, chain.volumeCursor(), at);
+        // check() bounded both: stored <= length <= MAX_RECORD_BYTES (and <= chunk size for PATCH)
+        int stored = (int) h.storedLength();
+        int length = (int) Math.min(h.length(), Integer.MAX_VALUE); // ZERO lengths are not allocated
+        boolean rawData = h.kind() == RecordFormat.KIND_DATA && !h.compressed();
+        byte[] payload = rawData && !inspect ? new byte[stored] : scratch(stored);
+        long payloadAt = at + RecordFormat.HEADER_BYTES;
+        in.readFully(payload, 0, stored, RecordFormat.kindName(h.kind()) + " payload");
+        long crc = Bytes.crc32c(payload, 0, stored) & 0xFFFF_FFFFL;
+        if (crc != h.payloadCrc()) {
+            throw DeltaFormatException.corrupt(payloadAt, "payload checksum over bytes " + payloadAt + ".."
+                    + (payloadAt + stored - 1), Bytes.crcString(h.payloadCrc()) + " (stored)",
+                    Bytes.crcString(crc) + " (computed)");
+        }
+        DeltaRecord r = null;
+        if (h.kind() == RecordFormat.KIND_ZERO) {
+            r = new DeltaRecord.Zero(h.offset(), h.length());
+        } else if (!inspect) {
+            byte[] content;
+            if (rawData) {
+                content = payload;
+            } else if (h.kind() == RecordFormat.KIND_DATA) {
+                content = decompress(plain(), payload, stored, length, payloadAt);
+            } else {
+                if (base == null) {
+                    throw new IllegalArgumentException("PATCH record at byte " + at + " needs the base snapshot: pass a BaseSource");
+                }
+                byte[] old = new byte[length];
+                base.read(h.offset(), old);
+                ZstdDecompressCtx ctx = patch();
+                ctx.loadDict(old, ZstdDictContentType.RAW_CONTENT);
+                content = decompress(ctx, payload, stored, length, payloadAt);
+            }
+            long contentCrc = Bytes.crc32c(content, 0, length) & 0xFFFF_FFFFL;
+            if (contentCrc != h.contentCrc()) {
+                if (h.kind() == RecordFormat.KIND_PATCH) {
+                    throw DeltaFormatException.baseMismatch(at, h.offset(), h.contentCrc(), contentCrc);
+                }
+                throw DeltaFormatException.corrupt(at + RecordFormat.OFF_CONTENT_CRC, "content checksum of the decoded DATA record at byte "
+                        + at, Bytes.crcString(h.contentCrc()) + " (stored)", Bytes.crcString(contentCrc) + " (computed)");
+            }
+            r = h.kind() == RecordFormat.KIND_DATA ? new DeltaRecord.Data(h.offset(), content)
+                    : new DeltaRecord.Patch(h.offset(), content);
+        }
+        chain.add(h.kind(), h.offset(), h.length(), recordHeader, 0, payload, 0, stored);
+        storedBytes += stored;
+        assert chain.byteOffset() == in.position();
+        current = r;
+    }
+
+    private byte[] decompress(ZstdDecompressCtx ctx, byte[] src, int stored, int length, long payloadAt)
+            throws DeltaFormatException {
+        byte[] dst = new byte[length];
+        int n;
+        try {
+            n = ctx.decompressByteArray(dst, 0, length, src, 0, stored);
+        } catch (ZstdException e) {
+            throw DeltaFormatException.corrupt(payloadAt, "zstd payload of " + stored + " bytes does not decode to "
+                    + length + " bytes (" + e.getMessage() + ")");
+        }
+        if (n != length) {
+            throw DeltaFormatException.corrupt(payloadAt, "decoded length of the zstd payload", length, n);
+        }
+        return dst;
+    }
+
+    private void readTrailer(long at) throws IOException {
+        byte[] t = new byte[TrailerFormat.TRAILER_BYTES];
+        System.arraycopy(recordHeader, 0, t, 0, RecordFormat.HEADER_BYTES);
+        in.readFully(t, RecordFormat.HEADER_BYTES, TrailerFormat.TRAILER_BYTES - RecordFormat.HEADER_BYTES, "trailer");
+        TrailerFormat.check(t, at, chain, header);
+        if (!in.atEnd()) {
+            throw DeltaFormatException.corrupt(at + TrailerFormat.TRAILER_BYTES,
+                    "unexpected data after the trailer (a delta ends with its trailer)");
+        }
+        String fp = header.signerFingerprint();
+        if (!inspect) {
+            if (!TrailerFormat.verify(t, header.signerKey())) {
+                throw DeltaFormatException.badSignature(at + TrailerFormat.OFF_SIGNATURE, fp);
+            }
+            return;
+        }
+        boolean valid = TrailerFormat.verify(t, header.signerKey());
+        if (trust == null) {
+            signature = valid ? new DeltaInspection.Signature(DeltaInspection.SignatureState.UNVERIFIED, "unverified: no trust file")
+                    : new DeltaInspection.Signature(DeltaInspection.SignatureState.INVALID,
+                    "invalid: the signature does not verify with the header's signer key " + fp);
+            return;
+        }
+        var trusted = trust.find(header.signerKey());
+        if (trusted.isEmpty()) {
+            signature = new DeltaInspection.Signature(DeltaInspection.SignatureState.UNTRUSTED,
+                    "untrusted: signer " + fp + " is not in the trust file");
+        } else if (valid) {
+            String comment = trusted.get().comment();
+            signature = new DeltaInspection.Signature(DeltaInspection.SignatureState.VERIFIED,
+                    "verified: " + fp + (comment.isEmpty() ? "" : " (" + comment + ")"));
+        } else {
+            signature = new DeltaInspection.Signature(DeltaInspection.SignatureState.INVALID,
+                    "invalid: the signature does not verify with trusted key " + fp);
+        }
+    }
+
+    long storedBytes() {
+        return storedBytes;
+    }
+
+    long position() {
+        return in.position();
+    }
+
+    DeltaInspection.Signature signature() {
+        return signature;
+    }
+
+    private byte[] scratch(int n) {
+        if (scratch.length < n) {
+            scratch = new byte[n];
+        }
+        return scratch;
+    }
+
+    private ZstdDecompressCtx plain() {
+        if (plainCtx == null) {
+            plainCtx = new ZstdDecompressCtx();
+        }
+        return plainCtx;
+    }
+
+    private ZstdDecompressCtx patch() {
+        if (patchCtx == null) {
+            patchCtx = new ZstdDecompressCtx();
+        }
+        return patchCtx;
+    }
+
+    /** Releases the native zstd contexts; the input stream stays open. */
+    @Override
+    public void close() {
+        if (plainCtx != null) {
+            plainCtx.close();
+            plainCtx = null;
+        }
+        if (patchCtx != null) {
+            patchCtx.close();
+            patchCtx = null;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.deltasnap.delta;
+
+import static io.deltasnap.delta.Fixtures.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import org.junit.jupiter.api.Test;
+
+class WriterContractTest {
+    static final int C = 4096;
+
+    static DeltaWriter writer(DeltaHeader h) throws IOException {
+        return new DeltaWriter(new ByteArrayOutputStream(), h, KEY, opts(1));
+    }
+
+    @Test
+    void misplacedExtentsAreRefusedWithTheReason() throws IOException {
+        try (DeltaWriter w = writer(incremental(C, 10L * C + 10))) {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> w.writeData(100, new byte[C]))
+                    .getMessage().contains("not a multiple of the chunk size"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> w.writeData(0, new byte[C + 1]))
+                    .getMessage().contains("not a multiple of the chunk size"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> w.writeData(10L * C, new byte[C]))
+                    .getMessage().contains("past the volume size"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> w.writeData(0, new byte[0]))
+                    .getMessage().contains("empty"));
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> w.writeData(0, new byte[C], new byte[C - 1]))
+                    .getMessage().contains("base is"));
+            // a refused argument changes nothing: the writer goes on
+            w.writeData(2L * C, new byte[C]);
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> w.writeData(2L * C, new byte[C]))
+                    .getMessage().contains("volume order without overlap"));
+            w.writeData(10L * C, new byte[10]); // the partial last chunk is fine
+            w.finish();
+        }
+    }
+
+    @Test
+    void fullDeltaRefusesABase() throws IOException {
+        try (DeltaWriter w = writer(full(C, 10L * C))) {
+            assertThrows(IllegalArgumentException.class, () -> w.writeData(0, new byte[C], new byte[C]));
+        }
+    }
+
+    @Test
+    void writerRefusesAKeyThatIsNotTheHeadersSigner() {
+        DeltaHeader h = full(C, C);
+        assertThrows(IllegalArgumentException.class,
+                () -> new DeltaWriter(new ByteArrayOutputStream(), h, OTHER_KEY, opts(1)));
+    }
+
+    @Test
+    void writerIsUnusableAfterFinishOrAFailure() throws IOException {
+        DeltaWriter w = writer(full(C, C));
+        w.finish();
+        assertThrows(IllegalStateException.class, () -> w.writeData(0, new byte[C]));
+        assertThrows(IllegalStateException.class, w::finish);
+        w.close();
+
+        OutputStream failing = new OutputStream() {
+            int n;
+
+            @Override
+            public void write(int b) throws IOException {
+                if (++n > 200) {
+                    throw new IOException("disk full");
+                }
+            }
+        };
+        try (DeltaWriter f = new DeltaWriter(failing, full(C, 4L * C), KEY, opts(1))) {
+            f.writeData(0, Fixtures.random(new java.util.Random(1), C));
+            assertThrows(IOException.class, f::finish);
+            assertThrows(IllegalStateException.class, f::finish);
+        }
+    }
+
+    @Test
+    void closeWithoutFinishWritesNoTrailer() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (DeltaWriter w = new DeltaWriter(out, full(C, 4L * C), KEY, opts(2))) {
+            w.writeData(0, new byte[C]);
+        }
+        ReaderRefusalTest.Outcome o = ReaderRefusalTest.readUntilRefused(out.toByteArray(), TRUST);
+        assertEquals(DeltaFormatException.Code.TRUNCATED, o.error().code());
+    }
+
+    @Test
+    void callerMayReuseItsBufferAfterWriteReturns() throws IOException {
+        byte[] buf = text(new java.util.Random(2), C);
+        byte[] first = buf.clone();
+        byte[] d = write(full(C, 2L * C), w -> {
+            w.writeData(0, buf);
+            java.util.Arrays.fill(buf, (byte) 7);
+            w.writeData(C, buf);
+        });
+        assertEquals(java.util.List.of(new DeltaRecord.Data(0, concat(first, buf))), readAll(d, null));
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        return Craft.concat(a, b);
+    }
+}
