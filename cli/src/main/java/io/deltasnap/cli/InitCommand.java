@@ -62,7 +62,7 @@ final class InitCommand extends VolumeCommand {
     }
     boolean created = !Files.exists(dir);
     try (Volume v = Volume.create(new DirectoryStorage(dir),
-        new CreateOptions(sz, (int) chunkSize, originPath, dropOldest, common.cacheBytes()))) {
+        new CreateOptions(sz, (int) chunkSize, originPath, dropOldest, common.cacheBytes(), null))) {
       VolumeStatus s = v.status();
       if (common.json) {
         Map<String, Object> m = Json.obj();

@@ -99,7 +99,7 @@ public final class Volume implements Closeable {
       }
       origin.sync();
       store = storage.openStore(true);
-      MetaStore meta = MetaStore.create(store, storage.describe(), UUID.randomUUID(), o.size(), o.chunkSize(),
+      MetaStore meta = MetaStore.create(store, storage.describe(), o.uuid() != null ? o.uuid() : UUID.randomUUID(), o.size(), o.chunkSize(),
           o.dropOldest() ? Superblock.FLAG_DROP_OLDEST : 0, o.originPath(), o.cacheBytes());
       return new Volume(storage, lock, origin, meta);
     } catch (IOException | RuntimeException e) {

@@ -15,15 +15,15 @@ import java.util.Random;
  * at 512-byte sector granularity. A shared {@link Faults} counter can stop the world after the
  * N-th write or sync, as a power cut would.
  */
-final class MemBlockFile implements BlockFile {
+public final class MemBlockFile implements BlockFile {
   static final int SECTOR = 512;
 
   /** Counts I/O operations across files and throws once the crash point is reached. */
-  static final class Faults {
-    long ops;
-    long crashAt = Long.MAX_VALUE;
-    boolean crashed;
-    long capacity = Long.MAX_VALUE;
+  public static final class Faults {
+    public long ops;
+    public long crashAt = Long.MAX_VALUE;
+    public boolean crashed;
+    public long capacity = Long.MAX_VALUE;
 
     void tick() throws IOException {
       if (crashed) {

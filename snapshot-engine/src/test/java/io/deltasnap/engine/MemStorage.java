@@ -5,14 +5,14 @@ import io.deltasnap.engine.io.VolumeStorage;
 import java.io.Closeable;
 import java.util.Random;
 
-/** A volume kept in memory, with the crash model of {@link MemBlockFile}. */
-final class MemStorage implements VolumeStorage {
-  final MemBlockFile.Faults faults;
+/** A volume kept in memory, with the crash model of {@link MemBlockFile}. Shared with other modules' tests. */
+public final class MemStorage implements VolumeStorage {
+  public final MemBlockFile.Faults faults;
   MemBlockFile store;
   MemBlockFile origin;
   private boolean locked;
 
-  MemStorage() {
+  public MemStorage() {
     this(new MemBlockFile.Faults(), null, null);
   }
 
@@ -23,13 +23,13 @@ final class MemStorage implements VolumeStorage {
   }
 
   /** The storage a power cut would leave behind, with fresh (crash-free) fault counters. */
-  MemStorage afterCrash(Random rnd, boolean loseUnsynced) {
+  public MemStorage afterCrash(Random rnd, boolean loseUnsynced) {
     return new MemStorage(new MemBlockFile.Faults(), store == null ? null : store.crashImage(rnd, loseUnsynced),
         origin == null ? null : origin.crashImage(rnd, loseUnsynced));
   }
 
   /** The same bytes, reopened as if after a clean shutdown. */
-  MemStorage reopened() {
+  public MemStorage reopened() {
     return new MemStorage(new MemBlockFile.Faults(), store.image(), origin.image());
   }
 
