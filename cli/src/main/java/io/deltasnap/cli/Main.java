@@ -29,6 +29,8 @@ import picocli.CommandLine.Command;
         CheckCommand.class,
         SetCommand.class,
         ServeCommand.class,
+        KeygenCommand.class,
+        DeltaCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec
@@ -99,7 +101,9 @@ public final class Main implements Runnable {
 
   /** One line that says what went wrong, for any failure. */
   static String describe(Throwable ex) {
-    if (ex instanceof UserError || ex instanceof EngineException || ex instanceof IllegalArgumentException) {
+    if (ex instanceof UserError || ex instanceof EngineException || ex instanceof IllegalArgumentException
+        || ex instanceof io.deltasnap.delta.DeltaFormatException || ex instanceof io.deltasnap.delta.KeyFileException
+        || ex instanceof io.deltasnap.delta.DeltaMerger.MergeException) {
       return ex.getMessage();
     }
     if (ex instanceof NoSuchFileException e) {
