@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "write", description = "Write bytes (stdin by default) into the origin or a writable snapshot.")
 final class WriteCommand extends VolumeCommand {
-  static final int BUFFER = 8 << 20;
+  static final int BUFFER = 32 << 20;
 
   @Parameters(index = "0", paramLabel = "VOLUME")
   Path dir;

@@ -34,8 +34,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class Volume implements Closeable {
   /** The origin, where a snapshot ID is expected. */
   public static final long ORIGIN = 0;
-  /** At most this many chunks are locked, copied and committed together by one write. */
-  static final int BATCH_CHUNKS = 256;
+  /** At most this many bytes of chunks are locked, copied and committed together by one write. */
+  static final int BATCH_BYTES = 32 << 20;
   /** Writes into snapshots are committed at the latest after this many changed chunks. */
   static final int MAX_UNCOMMITTED = 4096;
 
@@ -237,7 +237,7 @@ public final class Volume implements Closeable {
       }
       while (src.hasRemaining()) {
         long first = offset >>> chunkShift;
-        long last = Math.min((offset + src.remaining() - 1) >>> chunkShift, first + BATCH_CHUNKS - 1);
+        long last = Math.min((offset + src.remaining() - 1) >>> chunkShift, first + batchChunks() - 1);
         long end = Math.min(offset + src.remaining(), (last + 1) << chunkShift);
         int n = (int) (end - offset);
         ByteBuffer piece = src.slice(src.position(), n);
@@ -275,40 +275,108 @@ public final class Volume implements Closeable {
 
   /** Copy before overwrite for chunks [first, last], then the origin write. Chunk locks held. */
   private void writeOriginBatch(long first, long last, long offset, ByteBuffer data) throws IOException {
-    long needSeq = 0;
-    for (long c = first; c <= last; c++) {
-      List<long[]> gaps;
-      meta.treeLock().readLock().lock();
-      try {
-        gaps = exc.gapsReadingOrigin(c, snaps.preserveSet());
-      } finally {
-        meta.treeLock().readLock().unlock();
+    List<Long> need = new ArrayList<>();
+    List<List<long[]>> gaps = new ArrayList<>();
+    meta.treeLock().readLock().lock();
+    try {
+      for (long c = first; c <= last; c++) {
+        List<long[]> g = exc.gapsReadingOrigin(c, snaps.preserveSet());
+        if (!g.isEmpty()) {
+          need.add(c);
+          gaps.add(g);
+        }
       }
-      if (!gaps.isEmpty()) {
-        needSeq = Math.max(needSeq, preserve(c, gaps));
-      }
+    } finally {
+      meta.treeLock().readLock().unlock();
     }
-    if (needSeq != 0) {
-      meta.commit(needSeq); // invariant 2: the copies are durable before the origin changes
+    if (!need.isEmpty()) {
+      meta.commit(preserve(need, gaps)); // invariant 2: the copies are durable before the origin changes
     }
     origin.write(offset, data);
   }
 
-  /** Copies origin chunk {@code c} into the store for {@code gaps}; returns the transaction. */
-  private long preserve(long c, List<long[]> gaps) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(chunkLength(c));
-    origin.read(c << chunkShift, b);
-    int crc = Pages.crc(b.array(), 0, b.capacity());
-    long page = storeData(b.flip());
+  /** Batches run over at most this many chunks. */
+  private long batchChunks() {
+    return Math.max(1, BATCH_BYTES >> chunkShift);
+  }
+
+  /**
+   * Copies the origin chunks {@code need} (ascending, in one batch) into the store, one copy per
+   * chunk named by a key for each of its gaps; returns the transaction to commit. The origin is
+   * read in one piece and the copies written to one contiguous allocation, run by run.
+   */
+  private long preserve(List<Long> need, List<List<long[]>> gaps) throws IOException {
+    long firstC = need.get(0);
+    long lastC = need.get(need.size() - 1);
+    long from = firstC << chunkShift;
+    int span = (int) (((lastC - firstC) << chunkShift) + chunkLength(lastC));
+    ByteBuffer old = ByteBuffer.allocate(span);
+    origin.read(from, old);
+    long pages = 0;
+    for (long c : need) {
+      pages += Pages.pagesFor(chunkLength(c));
+    }
+    long start = reserve(pages);
+    long[] pageOf = new long[need.size()];
+    int[] crcs = new int[need.size()];
+    try {
+      long p = start;
+      int i = 0;
+      while (i < need.size()) {
+        int j = i; // a run of consecutive chunks: one write
+        while (j + 1 < need.size() && need.get(j + 1) == need.get(j) + 1) {
+          j++;
+        }
+        int off = (int) ((need.get(i) - firstC) << chunkShift);
+        int len = (int) (((need.get(j) - need.get(i)) << chunkShift) + chunkLength(need.get(j)));
+        for (int k = i; k <= j; k++) {
+          pageOf[k] = p;
+          int co = (int) ((need.get(k) - firstC) << chunkShift);
+          crcs[k] = Pages.crc(old.array(), co, chunkLength(need.get(k)));
+          p += Pages.pagesFor(chunkLength(need.get(k)));
+        }
+        meta.pages().writeData(pageOf[i], old.slice(off, len));
+        i = j + 1;
+      }
+    } catch (IOException e) {
+      unreserve(start);
+      if (String.valueOf(e.getMessage()).contains("No space left")) {
+        throw new NoSpaceException(name + ": the disk holding the store is full (" + e.getMessage() + ")");
+      }
+      throw e;
+    }
     meta.treeLock().writeLock().lock();
     try {
-      meta.space().claim(page);
-      exc.addPreserve(c, gaps, page, crc, meta.openSeq());
+      for (int k = 0; k < need.size(); k++) {
+        exc.addPreserve(need.get(k), gaps.get(k), pageOf[k], crcs[k], meta.openSeq());
+      }
+      meta.space().claim(start);
       return meta.openSeq();
     } finally {
       meta.treeLock().writeLock().unlock();
     }
   }
+
+  private long reserve(long pages) throws NoSpaceException {
+    meta.treeLock().writeLock().lock();
+    try {
+      return meta.space().reserve(pages);
+    } finally {
+      meta.treeLock().writeLock().unlock();
+    }
+  }
+
+  private void unreserve(long start) {
+    meta.treeLock().writeLock().lock();
+    try {
+      meta.space().unreserve(start);
+    } finally {
+      meta.treeLock().writeLock().unlock();
+    }
+  }
+
+
+
 
   private boolean dropOldestOnFull() {
     return (meta.flags() & Superblock.FLAG_DROP_OLDEST) != 0;
@@ -335,36 +403,19 @@ public final class Volume implements Closeable {
 
   /** Writes a chunk copy to newly reserved pages (not yet referenced by any key). */
   private long storeData(ByteBuffer b) throws IOException {
-    long pages = Pages.pagesFor(b.remaining());
-    long page;
-    meta.treeLock().writeLock().lock();
-    try {
-      page = meta.space().reserve(pages);
-    } finally {
-      meta.treeLock().writeLock().unlock();
-    }
+    long page = reserve(Pages.pagesFor(b.remaining()));
     try {
       meta.pages().writeData(page, b);
     } catch (IOException e) {
+      unreserve(page);
       if (String.valueOf(e.getMessage()).contains("No space left")) {
-        meta.treeLock().writeLock().lock();
-        try {
-          meta.space().unreserve(page);
-        } finally {
-          meta.treeLock().writeLock().unlock();
-        }
         throw new NoSpaceException(name + ": the disk holding the store is full (" + e.getMessage() + ")");
-      }
-      meta.treeLock().writeLock().lock();
-      try {
-        meta.space().unreserve(page);
-      } finally {
-        meta.treeLock().writeLock().unlock();
       }
       throw e;
     }
     return page;
   }
+
 
   /** Writes into snapshot {@code snap}'s own copies of chunks [first, last]. Chunk locks held. */
   private void writeSnapshotBatch(long snap, long first, long last, long offset, ByteBuffer data)

@@ -62,11 +62,12 @@ public final class SpaceMap {
   /** Allocates {@code n} contiguous pages: first fit among free extents, else at the end. */
   public long allocate(long n) throws NoSpaceException {
     for (Map.Entry<Long, Long> e : free.entrySet()) {
-      if (e.getValue() >= n) {
+      long len = e.getValue();
+      if (len >= n) {
         long start = e.getKey();
-        free.remove(start);
-        if (e.getValue() > n) {
-          free.put(start + n, e.getValue() - n);
+        free.remove(start); // (a removed TreeMap entry may take its successor's value: read it first)
+        if (len > n) {
+          free.put(start + n, len - n);
         }
         freePages -= n;
         return start;
