@@ -41,6 +41,26 @@ final class ChunkLocks {
     return held;
   }
 
+  /** Like {@link #lockRange} but without waiting: null (and nothing held) if any stripe is taken. */
+  List<ReentrantReadWriteLock> tryLockRange(long first, long last) {
+    int count = (int) Math.min(STRIPES, last - first + 1);
+    boolean[] want = new boolean[STRIPES];
+    for (int i = 0; i < count; i++) {
+      want[(int) ((first + i) & (STRIPES - 1))] = true;
+    }
+    List<ReentrantReadWriteLock> held = new ArrayList<>(count);
+    for (int i = 0; i < STRIPES; i++) {
+      if (want[i]) {
+        if (!locks[i].writeLock().tryLock()) {
+          unlock(held);
+          return null;
+        }
+        held.add(locks[i]);
+      }
+    }
+    return held;
+  }
+
   static void unlock(List<ReentrantReadWriteLock> held) {
     for (int i = held.size() - 1; i >= 0; i--) {
       held.get(i).writeLock().unlock();

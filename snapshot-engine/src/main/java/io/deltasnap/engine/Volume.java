@@ -35,7 +35,7 @@ public final class Volume implements Closeable {
   /** The origin, where a snapshot ID is expected. */
   public static final long ORIGIN = 0;
   /** At most this many bytes of chunks are locked, copied and committed together by one write. */
-  static final int BATCH_BYTES = 32 << 20;
+  static final int BATCH_BYTES = Integer.getInteger("deltasnap.batchBytes", 8 << 20);
   /** Writes into snapshots are committed at the latest after this many changed chunks. */
   static final int MAX_UNCOMMITTED = 4096;
 
@@ -52,6 +52,14 @@ public final class Volume implements Closeable {
   private final ReentrantReadWriteLock volumeLock = new ReentrantReadWriteLock();
   private final ChunkLocks chunkLocks = new ChunkLocks();
   private final Reclaimer reclaimer;
+  /** Commits origin-write batches while the writer copies the next batch (see writeOrigin). */
+  private final java.util.concurrent.ExecutorService committer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "deltasnap-commit");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Per writer thread: the batch being copied, direct so the copy goes from disk to disk in one pass. */
+  private final ThreadLocal<ByteBuffer> batchBuffer = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
   private int uncommitted;
   private volatile boolean closed;
   private Thread background;
@@ -235,46 +243,88 @@ public final class Volume implements Closeable {
           throw new InvalidRequestException("snapshot " + snap + " is read-only");
         }
       }
-      while (src.hasRemaining()) {
-        long first = offset >>> chunkShift;
-        long last = Math.min((offset + src.remaining() - 1) >>> chunkShift, first + batchChunks() - 1);
-        long end = Math.min(offset + src.remaining(), (last + 1) << chunkShift);
-        int n = (int) (end - offset);
-        ByteBuffer piece = src.slice(src.position(), n);
-        while (true) {
-          List<ReentrantReadWriteLock> held = chunkLocks.lockRange(first, last);
-          try {
-            if (snap == ORIGIN) {
-              writeOriginBatch(first, last, offset, piece);
-            } else {
-              writeSnapshotBatch(snap, first, last, offset, piece);
+      Batch pending = null; // origin writes: batch N's commit runs while batch N+1 is copied
+      try {
+        while (src.hasRemaining()) {
+          long first = offset >>> chunkShift;
+          long last = Math.min((offset + src.remaining() - 1) >>> chunkShift, first + batchChunks() - 1);
+          long end = Math.min(offset + src.remaining(), (last + 1) << chunkShift);
+          int n = (int) (end - offset);
+          ByteBuffer piece = src.slice(src.position(), n);
+          while (true) {
+            // holding a pending batch, only try: blocking could close a lock-order cycle
+            List<ReentrantReadWriteLock> held = pending == null ? chunkLocks.lockRange(first, last)
+                : chunkLocks.tryLockRange(first, last);
+            if (held == null) {
+              Batch p = pending;
+              pending = null;
+              finishBatch(p);
+              continue;
             }
-            break;
-          } catch (NoSpaceException e) {
-            // nothing of this batch reached the origin: copies come before the overwrite
-            if (!dropOldestOnFull()) {
-              throw e;
+            try {
+              if (snap == ORIGIN) {
+                Batch b = new Batch(held, preserveBatch(first, last), offset, piece);
+                held = null; // the batch owns its locks now
+                if (pending != null) {
+                  Batch p = pending;
+                  pending = null;
+                  finishBatch(p);
+                }
+                pending = b;
+              } else {
+                writeSnapshotBatch(snap, first, last, offset, piece);
+              }
+              break;
+            } catch (NoSpaceException e) {
+              // nothing of this batch reached the origin: copies come before the overwrite
+              if (!dropOldestOnFull()) {
+                throw e;
+              }
+            } finally {
+              if (held != null) {
+                ChunkLocks.unlock(held);
+              }
             }
-          } finally {
-            ChunkLocks.unlock(held);
+            if (pending != null) {
+              Batch p = pending;
+              pending = null;
+              finishBatch(p);
+            }
+            volumeLock.readLock().unlock();
+            try {
+              dropOldest(snap);
+            } finally {
+              volumeLock.readLock().lock();
+            }
           }
-          volumeLock.readLock().unlock();
+          src.position(src.position() + n);
+          offset = end;
+        }
+        if (pending != null) {
+          Batch p = pending;
+          pending = null;
+          finishBatch(p);
+        }
+      } finally {
+        if (pending != null) { // failing: still complete the batch whose copies are committing
           try {
-            dropOldest(snap);
-          } finally {
-            volumeLock.readLock().lock();
+            finishBatch(pending);
+          } catch (IOException suppressed) {
+            // the first failure is the one reported
           }
         }
-        src.position(src.position() + n);
-        offset = end;
       }
     } finally {
       volumeLock.readLock().unlock();
     }
   }
 
-  /** Copy before overwrite for chunks [first, last], then the origin write. Chunk locks held. */
-  private void writeOriginBatch(long first, long last, long offset, ByteBuffer data) throws IOException {
+  /**
+   * Copy before overwrite for chunks [first, last] (chunk locks held): copies what snapshots still
+   * read and starts committing them. Returns the commit to wait for before the origin may change,
+   * or null when nothing needed a copy.
+   */
+  private java.util.concurrent.Future<?> preserveBatch(long first, long last) throws IOException {
     List<Long> need = new ArrayList<>();
     List<List<long[]>> gaps = new ArrayList<>();
     meta.treeLock().readLock().lock();
@@ -289,10 +339,44 @@ public final class Volume implements Closeable {
     } finally {
       meta.treeLock().readLock().unlock();
     }
-    if (!need.isEmpty()) {
-      meta.commit(preserve(need, gaps)); // invariant 2: the copies are durable before the origin changes
+    if (need.isEmpty()) {
+      return null;
     }
-    origin.write(offset, data);
+    long seq = preserve(need, gaps);
+    return committer.submit(() -> {
+      meta.commit(seq);
+      return null;
+    });
+  }
+
+  /** A batch whose copies are committing; its origin write waits for that (invariant 2). */
+  private record Batch(List<ReentrantReadWriteLock> locks, java.util.concurrent.Future<?> commit, long offset,
+      ByteBuffer data) {}
+
+  /** Waits for the batch's copies to be durable, then overwrites the origin and unlocks. */
+  private void finishBatch(Batch b) throws IOException {
+    try {
+      if (b.commit() != null) {
+        awaitCommit(b.commit()); // invariant 2: the copies are durable before the origin changes
+      }
+      origin.write(b.offset(), b.data());
+    } finally {
+      ChunkLocks.unlock(b.locks());
+    }
+  }
+
+  private static void awaitCommit(java.util.concurrent.Future<?> f) throws IOException {
+    try {
+      f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("commit failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while committing");
+    }
   }
 
   /** Batches run over at most this many chunks. */
@@ -310,7 +394,12 @@ public final class Volume implements Closeable {
     long lastC = need.get(need.size() - 1);
     long from = firstC << chunkShift;
     int span = (int) (((lastC - firstC) << chunkShift) + chunkLength(lastC));
-    ByteBuffer old = ByteBuffer.allocate(span);
+    ByteBuffer old = batchBuffer.get();
+    if (old.capacity() < span) {
+      old = ByteBuffer.allocateDirect(Math.max(span, BATCH_BYTES));
+      batchBuffer.set(old);
+    }
+    old.clear().limit(span);
     origin.read(from, old);
     long pages = 0;
     for (long c : need) {
@@ -332,7 +421,7 @@ public final class Volume implements Closeable {
         for (int k = i; k <= j; k++) {
           pageOf[k] = p;
           int co = (int) ((need.get(k) - firstC) << chunkShift);
-          crcs[k] = Pages.crc(old.array(), co, chunkLength(need.get(k)));
+          crcs[k] = Pages.crc(old, co, chunkLength(need.get(k)));
           p += Pages.pagesFor(chunkLength(need.get(k)));
         }
         meta.pages().writeData(pageOf[i], old.slice(off, len));
@@ -826,6 +915,7 @@ public final class Volume implements Closeable {
       } catch (IOException e) {
         err = e;
       }
+      committer.shutdownNow();
       closeQuietly(meta.pages().file());
       closeQuietly(origin);
       closeQuietly(lock);
