@@ -48,6 +48,9 @@ public final class EngineBench {
     if (only.equals("all") || only.equals("heap")) {
       heapBound();
     }
+    if (only.equals("all") || only.equals("reclaim")) {
+      reclaimCost();
+    }
   }
 
   static void clean(Path p) throws IOException {
@@ -261,6 +264,51 @@ public final class EngineBench {
         sizes[sizes.length - 1]), String.format(Locale.ROOT, "%.0f MB → %.0f MB", mb[0], mb[mb.length - 1]),
         Arrays.toString(Arrays.stream(mb).mapToLong(Math::round).toArray()) + " MB", mb[mb.length - 1] / Math.max(1, mb[2]),
         "bounded by the cache");
+  }
+
+  /**
+   * Reclaiming a short-lived snapshot that owns N exceptions, in stores of M = 10k and M = 1M
+   * exceptions: the cost should follow N, not M.
+   */
+  static void reclaimCost() throws IOException {
+    for (boolean spread : new boolean[] {false, true}) {
+      reclaimCost(spread);
+    }
+  }
+
+  static void reclaimCost(boolean spread) throws IOException {
+    int chunk = 4096;
+    int n = 1000;
+    long[] ms = {10_000, (long) (1_000_000 * Math.min(1, scale))};
+    double[] t = new double[ms.length];
+    for (int k = 0; k < ms.length; k++) {
+      long m = ms[k];
+      long size = m * chunk;
+      Path vd = dir.resolve("reclaim" + k);
+      clean(vd);
+      try (Volume v = Volume.create(new DirectoryStorage(vd), CreateOptions.of(size).withChunkSize(chunk))) {
+        volumeWrite(v, size);
+        v.createSnapshot("old", false);
+        volumeWrite(v, size); // M exceptions owned by the old snapshot
+        SnapshotInfo d = v.createSnapshot("short-lived", false);
+        ByteBuffer b = ByteBuffer.allocate(chunk);
+        for (int i = 0; i < n; i++) { // N exceptions only d reads (the old snapshot has its own copies there)
+          long c = spread ? i * (m / n) : i;
+          v.write(Volume.ORIGIN, c * chunk, b.clear());
+        }
+        v.createSnapshot("next", false);
+        v.deleteSnapshot(d.id());
+        long t0 = System.nanoTime();
+        Volume.ReclaimResult res = v.reclaimDeleted();
+        t[k] = (System.nanoTime() - t0) / 1e6;
+        System.err.printf(Locale.ROOT, "M=%d: reclaim %.1f ms, %s%n", m, t[k], res);
+      }
+      clean(vd);
+    }
+    row(String.format(Locale.ROOT, "reclaim a snapshot owning %,d exceptions (%s), store of %,d vs %,d", n,
+        spread ? "spread over the volume: one leaf each" : "clustered", ms[1], ms[0]),
+        String.format(Locale.ROOT, "%.1f ms at %,d", t[1], ms[1]), String.format(Locale.ROOT, "%.1f ms at %,d", t[0], ms[0]),
+        t[1] / t[0], "cost follows N, not M");
   }
 
   static double usedHeapMb() {
