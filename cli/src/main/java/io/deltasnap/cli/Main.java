@@ -31,6 +31,9 @@ import picocli.CommandLine.Command;
         ServeCommand.class,
         KeygenCommand.class,
         DeltaCommand.class,
+        DemoCommand.class,
+        SendCommand.class,
+        ReceiveCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec

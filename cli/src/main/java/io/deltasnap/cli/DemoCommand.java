@@ -1,0 +1,287 @@
+package io.deltasnap.cli;
+
+import io.deltasnap.delta.Keys;
+import io.deltasnap.delta.SignerKey;
+import io.deltasnap.delta.TrustedKeys;
+import io.deltasnap.engine.CreateOptions;
+import io.deltasnap.engine.DiffResult;
+import io.deltasnap.engine.DirectoryStorage;
+import io.deltasnap.engine.SnapshotInfo;
+import io.deltasnap.engine.Volume;
+import io.deltasnap.receiver.DeltaApplier;
+import io.deltasnap.sender.DeltaProducer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", description = {
+    "The main job end to end on local volumes: write a realistic data set, snapshot, replicate it,",
+    "change a little, replicate the increment, lose the origin, restore it, and verify every step",
+    "byte for byte. Prints what it did with sizes, times and ratios."})
+final class DemoCommand extends VolumeCommand {
+  @Option(names = "--dir", paramLabel = "DIR", description = "Where to put the volumes (default: a temporary directory, removed after).")
+  Path dir;
+
+  @Option(names = "--size", converter = Sizes.Converter.class, paramLabel = "SIZE", defaultValue = "256M",
+      description = "Size of the demo volume (default: ${DEFAULT-VALUE}).")
+  long size;
+
+  @Option(names = "--keep", description = "Keep the volumes afterwards.")
+  boolean keep;
+
+  private final Map<String, Object> report = Json.obj();
+
+  @Override
+  public Integer call() throws Exception {
+    if (size < (4 << 20) || size > (64L << 30)) {
+      throw new Main.UserError("--size must be between 4M and 64G");
+    }
+    boolean temp = dir == null;
+    Path root = temp ? Files.createTempDirectory("deltasnap-demo-") : dir;
+    if (!temp && Files.exists(root.resolve("source"))) {
+      throw new Main.UserError(root + " already holds a demo; remove it or pick another --dir");
+    }
+    try {
+      run(root);
+    } finally {
+      if (temp && !keep) {
+        try (var s = Files.walk(root)) {
+          s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+    if (common.json) {
+      out().println(Json.write(report));
+    }
+    return 0;
+  }
+
+  private void say(String fmt, Object... args) {
+    if (!common.json) {
+      out().printf(Locale.ROOT, fmt + "%n", args);
+      out().flush();
+    }
+  }
+
+  private void run(Path root) throws IOException {
+    Path src = root.resolve("source");
+    Path rep = root.resolve("replica");
+    Ed25519PrivateKeyParameters key = Keys.generate();
+    TrustedKeys trust = TrustedKeys.of(new SignerKey(Keys.publicKey(key), "demo"));
+    say("deltasnap demo in %s", root);
+    long t0 = System.nanoTime();
+    try (Volume v = Volume.create(new DirectoryStorage(src), CreateOptions.of(size))) {
+      long written = fill(v, new Random(2026));
+      double s = secs(t0);
+      say("1. wrote a %s data set (text, logs, media, empty space) into a %s volume in %.2f s",
+          Sizes.human(written), Sizes.human(size), s);
+      report.put("volumeBytes", size);
+      report.put("dataBytes", written);
+
+      long t1 = System.nanoTime();
+      SnapshotInfo first = v.createSnapshot("initial", false);
+      say("2. took snapshot %d \"initial\" in %.1f ms (one commit, whatever the volume size)", first.id(), secs(t1) * 1000);
+
+      long t2 = System.nanoTime();
+      Transfer full = replicate(v, Volume.ORIGIN, first.id(), key, trust, rep);
+      say("3. replicated it in full: the %s volume travelled as %s (%.1fx smaller), %.2f s, %s/s",
+          Sizes.human(full.dataBytes), Sizes.human(full.wireBytes), ratio(full.dataBytes, full.wireBytes), secs(t2),
+          Sizes.human((long) (size / secs(t2))));
+      verify(v, rep, first.id(), "replica snapshot " + first.id());
+      report.put("full", full.json(secs(t2)));
+
+      long changed = change(v, new Random(7));
+      SnapshotInfo second = v.createSnapshot("after-edits", false);
+      DiffResult d = v.diff(first.id(), second.id());
+      say("4. made %d scattered edits (%s); snapshot %d; the diff walked %d tree node(s) and found %s of changed "
+          + "chunks in %d extents", edits(), Sizes.human(changed), second.id(), d.nodesVisited(),
+          Sizes.human(d.changedBytes()), d.extents().size());
+
+      long t3 = System.nanoTime();
+      Transfer inc = replicate(v, first.id(), second.id(), key, trust, rep);
+      say("5. replicated the increment: %s on the wire (%.1f%% of a full copy), %.2f s",
+          Sizes.human(inc.wireBytes), 100.0 * inc.wireBytes / full.wireBytes, secs(t3));
+      verify(v, rep, second.id(), "replica snapshot " + second.id());
+      report.put("incremental", inc.json(secs(t3)));
+
+      byte[] junk = new byte[(int) Math.min(32 << 20, size / 4)];
+      new Random(13).nextBytes(junk);
+      v.write(Volume.ORIGIN, size / 3, ByteBuffer.wrap(junk));
+      long t4 = System.nanoTime();
+      long restored = v.restore(second.id(), Volume.Progress.NONE);
+      say("6. a bad write clobbered %s of the origin; restore to snapshot %d rewrote %s in %.2f s, every snapshot kept",
+          Sizes.human(junk.length), second.id(), Sizes.human(restored), secs(t4));
+      verifyOrigin(v, second.id());
+      report.put("restoredBytes", restored);
+      say("7. verified byte for byte: both snapshots on the replica, and the restored origin. Total %.2f s.", secs(t0));
+      report.put("seconds", Math.round(secs(t0) * 1000) / 1000.0);
+      report.put("verified", true);
+    }
+  }
+
+  /** What one replication moved. */
+  private record Transfer(long dataBytes, long wireBytes) {
+    Map<String, Object> json(double seconds) {
+      Map<String, Object> m = Json.obj();
+      m.put("dataBytes", dataBytes);
+      m.put("wireBytes", wireBytes);
+      m.put("seconds", Math.round(seconds * 1000) / 1000.0);
+      return m;
+    }
+  }
+
+  /** Streams the delta base→target through a pipe into the replica, as a receiver would. */
+  private static Transfer replicate(Volume v, long base, long target, Ed25519PrivateKeyParameters key,
+      TrustedKeys trust, Path replica) throws IOException {
+    PipedInputStream in = new PipedInputStream(4 << 20);
+    PipedOutputStream pout = new PipedOutputStream(in);
+    long[] wire = {0};
+    CompletableFuture<DeltaProducer.Result> sent = CompletableFuture.supplyAsync(() -> {
+      try (OutputStream o = new CountingOutput(pout, wire)) {
+        return DeltaProducer.write(v, base, target, key, o, DeltaProducer.Options.defaults(), Volume.Progress.NONE);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    DeltaApplier.Result r;
+    try (InputStream i = in) {
+      r = DeltaApplier.apply(new DirectoryStorage(replica), i, trust, Volume.Progress.NONE);
+    }
+    try {
+      DeltaProducer.Result p = sent.join();
+      return new Transfer(p.changedBytes(), wire[0]);
+    } catch (java.util.concurrent.CompletionException e) {
+      throw new IOException("sending failed: " + e.getCause().getMessage(), e.getCause());
+    } finally {
+      if (r == null) {
+        throw new IOException("nothing applied");
+      }
+    }
+  }
+
+  private static final class CountingOutput extends java.io.FilterOutputStream {
+    private final long[] count;
+
+    CountingOutput(OutputStream out, long[] count) {
+      super(out);
+      this.count = count;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count[0] += len;
+    }
+  }
+
+  /** Fills about 70% of the volume: text documents, log lines, incompressible media; the rest stays empty. */
+  private long fill(Volume v, Random r) throws IOException {
+    String[] words = ("the of and to in is that for it as was with be by on not this are or from at which have an they "
+        + "were there been one all would when if will more what about into than can only other new some could time these "
+        + "two may then first any such like over even most made after also many before must through back years where much "
+        + "should because each people how little state good very make world still own see work long here between both life "
+        + "being under never day same another know while last might great old year off come since against came right used").split(" ");
+    long written = 0;
+    int block = 1 << 20;
+    byte[] buf = new byte[block];
+    for (long off = 0; off + block <= size; off += block) {
+      int kind = r.nextInt(10);
+      if (kind < 4) {
+        fillText(buf, words, r);
+      } else if (kind < 6) {
+        fillLog(buf, r, off);
+      } else if (kind < 7) {
+        r.nextBytes(buf); // media: incompressible
+      } else {
+        continue; // empty space
+      }
+      v.write(Volume.ORIGIN, off, ByteBuffer.wrap(buf));
+      written += block;
+    }
+    v.flush();
+    return written;
+  }
+
+  private static void fillText(byte[] buf, String[] words, Random r) {
+    StringBuilder sb = new StringBuilder(buf.length + 64);
+    while (sb.length() < buf.length) {
+      sb.append(words[r.nextInt(words.length)]).append(r.nextInt(12) == 0 ? ".\n" : " ");
+    }
+    System.arraycopy(sb.toString().getBytes(StandardCharsets.US_ASCII), 0, buf, 0, buf.length);
+  }
+
+  private static void fillLog(byte[] buf, Random r, long seq) {
+    StringBuilder sb = new StringBuilder(buf.length + 128);
+    long t = 1_790_000_000L + seq / 4096;
+    while (sb.length() < buf.length) {
+      sb.append(t++).append(" host").append(r.nextInt(8)).append(" service[").append(r.nextInt(30000))
+          .append("]: request ").append(r.nextInt(1 << 20)).append(" took ").append(r.nextInt(900)).append(" ms\n");
+    }
+    System.arraycopy(sb.toString().getBytes(StandardCharsets.US_ASCII), 0, buf, 0, buf.length);
+  }
+
+  /** Small scattered in-place edits. Returns bytes written. */
+  private long change(Volume v, Random r) throws IOException {
+    long bytes = 0;
+    for (int i = 0; i < edits(); i++) {
+      byte[] e = new byte[512 + r.nextInt(8192)];
+      r.nextBytes(e);
+      long off = (long) (r.nextDouble() * (size - e.length));
+      v.write(Volume.ORIGIN, off, ByteBuffer.wrap(e));
+      bytes += e.length;
+    }
+    return bytes;
+  }
+
+  private int edits() {
+    return (int) Math.max(16, size / (4 << 20));
+  }
+
+  private static void verify(Volume src, Path replica, long id, String what) throws IOException {
+    try (Volume rep = Volume.open(new DirectoryStorage(replica))) {
+      compare(src, id, rep, id, what);
+    }
+  }
+
+  private static void verifyOrigin(Volume v, long id) throws IOException {
+    compare(v, id, v, Volume.ORIGIN, "restored origin");
+  }
+
+  private static void compare(Volume a, long va, Volume b, long vb, String what) throws IOException {
+    int piece = 4 << 20;
+    ByteBuffer x = ByteBuffer.allocate(piece);
+    ByteBuffer y = ByteBuffer.allocate(piece);
+    for (long off = 0; off < a.size(); off += piece) {
+      int n = (int) Math.min(piece, a.size() - off);
+      x.clear().limit(n);
+      y.clear().limit(n);
+      a.read(va, off, x);
+      b.read(vb, off, y);
+      if (!Arrays.equals(x.array(), 0, n, y.array(), 0, n)) {
+        throw new IOException("demo verification failed: " + what + " differs near byte " + off);
+      }
+    }
+  }
+
+  private static double secs(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static double ratio(long a, long b) {
+    return b == 0 ? 0 : (double) a / b;
+  }
+}
