@@ -88,7 +88,7 @@ final class VolumeExports implements ExportProvider {
 
     @Override
     public int preferredBlockSize() {
-      return Math.min(volume.chunkSize(), 64 * 1024);
+      return 4096;
     }
 
     @Override

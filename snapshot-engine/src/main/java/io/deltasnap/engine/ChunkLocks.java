@@ -2,16 +2,18 @@ package io.deltasnap.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Striped per-chunk locks: writers of a chunk hold its stripe exclusively (so copy-before-
  * overwrite and range splits for one chunk never interleave), snapshot readers hold it shared (so
  * the copy they resolved is not replaced under them). Ranges are locked in ascending stripe
- * order, so two writers never deadlock.
+ * order, so two threads never deadlock on them.
  */
 final class ChunkLocks {
   private static final int STRIPES = 4096;
+  private static final int MASK = STRIPES - 1;
   private final ReentrantReadWriteLock[] locks = new ReentrantReadWriteLock[STRIPES];
 
   ChunkLocks() {
@@ -21,49 +23,76 @@ final class ChunkLocks {
   }
 
   ReentrantReadWriteLock of(long chunk) {
-    return locks[(int) (chunk & (STRIPES - 1))];
+    return locks[(int) (chunk & MASK)];
+  }
+
+  /** The stripes of chunks [first, last] in ascending order (a range that wraps comes in two parts). */
+  private List<ReentrantReadWriteLock> stripes(long first, long last) {
+    if (last - first + 1 >= STRIPES) {
+      return List.of(locks);
+    }
+    int a = (int) (first & MASK);
+    int b = (int) (last & MASK);
+    List<ReentrantReadWriteLock> out = new ArrayList<>((int) (last - first + 1));
+    if (a <= b) {
+      for (int i = a; i <= b; i++) {
+        out.add(locks[i]);
+      }
+    } else {
+      for (int i = 0; i <= b; i++) {
+        out.add(locks[i]);
+      }
+      for (int i = a; i < STRIPES; i++) {
+        out.add(locks[i]);
+      }
+    }
+    return out;
   }
 
   /** Locks the stripes of chunks [first, last] exclusively, in ascending stripe order. */
   List<ReentrantReadWriteLock> lockRange(long first, long last) {
-    int count = (int) Math.min(STRIPES, last - first + 1);
-    boolean[] want = new boolean[STRIPES];
-    for (int i = 0; i < count; i++) {
-      want[(int) ((first + i) & (STRIPES - 1))] = true;
-    }
-    List<ReentrantReadWriteLock> held = new ArrayList<>(count);
-    for (int i = 0; i < STRIPES; i++) {
-      if (want[i]) {
-        locks[i].writeLock().lock();
-        held.add(locks[i]);
-      }
+    List<ReentrantReadWriteLock> held = stripes(first, last);
+    for (ReentrantReadWriteLock l : held) {
+      l.writeLock().lock();
     }
     return held;
   }
 
   /** Like {@link #lockRange} but without waiting: null (and nothing held) if any stripe is taken. */
   List<ReentrantReadWriteLock> tryLockRange(long first, long last) {
-    int count = (int) Math.min(STRIPES, last - first + 1);
-    boolean[] want = new boolean[STRIPES];
-    for (int i = 0; i < count; i++) {
-      want[(int) ((first + i) & (STRIPES - 1))] = true;
-    }
-    List<ReentrantReadWriteLock> held = new ArrayList<>(count);
-    for (int i = 0; i < STRIPES; i++) {
-      if (want[i]) {
-        if (!locks[i].writeLock().tryLock()) {
-          unlock(held);
-          return null;
+    List<ReentrantReadWriteLock> want = stripes(first, last);
+    for (int i = 0; i < want.size(); i++) {
+      if (!want.get(i).writeLock().tryLock()) {
+        for (int j = i - 1; j >= 0; j--) {
+          want.get(j).writeLock().unlock();
         }
-        held.add(locks[i]);
+        return null;
       }
+    }
+    return want;
+  }
+
+  /** Locks the stripes of chunks [first, last] shared (readers), in ascending stripe order. */
+  List<ReentrantReadWriteLock> readLockRange(long first, long last) {
+    List<ReentrantReadWriteLock> held = stripes(first, last);
+    for (ReentrantReadWriteLock l : held) {
+      l.readLock().lock();
     }
     return held;
   }
 
+  static void readUnlock(List<ReentrantReadWriteLock> held) {
+    release(held, true);
+  }
+
   static void unlock(List<ReentrantReadWriteLock> held) {
+    release(held, false);
+  }
+
+  private static void release(List<ReentrantReadWriteLock> held, boolean shared) {
     for (int i = held.size() - 1; i >= 0; i--) {
-      held.get(i).writeLock().unlock();
+      Lock l = shared ? held.get(i).readLock() : held.get(i).writeLock();
+      l.unlock();
     }
   }
 }

@@ -176,35 +176,59 @@ public final class Volume implements Closeable {
     try {
       requireReadable(snap);
       while (dst.hasRemaining()) {
-        long c = offset >>> chunkShift;
-        int within = (int) (offset - (c << chunkShift));
-        int n = (int) Math.min(dst.remaining(), chunkLength(c) - within);
-        ByteBuffer piece = dst.slice(dst.position(), n);
-        ReentrantReadWriteLock l = chunkLocks.of(c);
-        l.readLock().lock();
+        long first = offset >>> chunkShift;
+        long last = Math.min((offset + dst.remaining() - 1) >>> chunkShift, first + batchChunks() - 1);
+        long end = Math.min(offset + dst.remaining(), (last + 1) << chunkShift);
+        int n = (int) (end - offset);
+        List<ReentrantReadWriteLock> held = chunkLocks.readLockRange(first, last);
         try {
-          readChunkPiece(c, snap, within, piece);
+          readBatch(snap, first, last, offset, dst.slice(dst.position(), n));
         } finally {
-          l.readLock().unlock();
+          ChunkLocks.readUnlock(held);
         }
         dst.position(dst.position() + n);
-        offset += n;
+        offset = end;
       }
     } finally {
       volumeLock.readLock().unlock();
     }
   }
 
-  /** Reads part of chunk {@code c} as snapshot {@code snap} sees it. Chunk lock held. */
-  private void readChunkPiece(long c, long snap, int within, ByteBuffer dst) throws IOException {
-    ExceptionStore.Exc e = resolve(c, snap);
-    if (e == null) {
-      origin.read((c << chunkShift) + within, dst);
-      return;
+  /**
+   * Reads [offset, offset + dst.remaining()) within chunks [first, last] as snapshot {@code snap}
+   * sees it; runs of chunks the snapshot reads from the origin are read in one piece. Chunk locks
+   * held (shared).
+   */
+  private void readBatch(long snap, long first, long last, long offset, ByteBuffer dst) throws IOException {
+    ExceptionStore.Exc[] src = new ExceptionStore.Exc[(int) (last - first + 1)];
+    meta.treeLock().readLock().lock();
+    try {
+      for (long c = first; c <= last; c++) {
+        src[(int) (c - first)] = exc.resolve(c, snap);
+      }
+    } finally {
+      meta.treeLock().readLock().unlock();
     }
-    byte[] copy = readCopy(c, e);
-    dst.put(copy, within, dst.remaining());
+    long end = offset + dst.remaining();
+    long pos = offset;
+    while (pos < end) {
+      long c = pos >>> chunkShift;
+      ExceptionStore.Exc e = src[(int) (c - first)];
+      long runEnd = Math.min(end, (c + 1) << chunkShift);
+      if (e == null) { // extend over following chunks that also read the origin
+        while (runEnd < end && src[(int) ((runEnd >>> chunkShift) - first)] == null) {
+          runEnd = Math.min(end, ((runEnd >>> chunkShift) + 1) << chunkShift);
+        }
+        origin.read(pos, dst.slice((int) (pos - offset), (int) (runEnd - pos)));
+      } else {
+        byte[] copy = readCopy(c, e);
+        int within = (int) (pos - (c << chunkShift));
+        dst.put((int) (pos - offset), copy, within, (int) (runEnd - pos));
+      }
+      pos = runEnd;
+    }
   }
+
 
   private ExceptionStore.Exc resolve(long c, long snap) throws IOException {
     meta.treeLock().readLock().lock();
