@@ -32,8 +32,6 @@ import picocli.CommandLine.Command;
         KeygenCommand.class,
         DeltaCommand.class,
         DemoCommand.class,
-        SendCommand.class,
-        ReceiveCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec
