@@ -133,19 +133,26 @@ class DeltaCommandsTest {
     String rep = tmp.resolve("rep").toString();
     ok("delta", "apply", rep, m.toString(), "--trust", pub);
     assertArrayEquals(ok("read", src, "--snapshot", "3").stdout(), ok("read", rep, "--snapshot", "3").stdout());
-    // 1→2 + 2→3 = 1→3 on top of a replica holding 1; a patch in 2→3 against a chunk 1→2 does not
-    // carry cannot be decoded without the volume, so such a merge is refused, clearly
+    // 1→2 + 2→3 = 1→3 on top of a replica holding 1: 2→3's patches of chunks 1→2 did not touch
+    // pass through unchanged (they patch 1's content), the others are decoded against 1→2
     Path m13 = tmp.resolve("m13.delta");
-    String why = refused("delta", "merge", f12.toString(), f23.toString(), "--output", m13.toString(), "--key", key,
-        "--trust", pub).stderr();
-    assertTrue(why.contains("--no-patch"), why);
-    assertFalse(Files.exists(m13));
-    ok("delta", "create", src, "--base", "2", "--snapshot", "3", "--key", key, "--output", f23.toString(), "--no-patch");
     ok("delta", "merge", f12.toString(), f23.toString(), "--output", m13.toString(), "--key", key, "--trust", pub);
+    assertTrue(ok("delta", "inspect", m13.toString(), "--json").out().matches("(?s).*\"patchRecords\": [1-9].*"),
+        "patches passed through");
     String rep2 = tmp.resolve("rep2").toString();
     ok("delta", "apply", rep2, f1.toString(), "--trust", pub);
     ok("delta", "apply", rep2, m13.toString(), "--trust", pub);
     assertArrayEquals(ok("read", src, "--snapshot", "3").stdout(), ok("read", rep2, "--snapshot", "3").stdout());
     refused("delta", "merge", f23.toString(), f12.toString(), "--output", m.toString(), "--key", key, "--trust", pub);
+    // both deltas patch the same chunk: refused, clearly
+    Path p12 = tmp.resolve("p12.delta");
+    Path p23 = tmp.resolve("p23.delta");
+    ok(new byte[100], "write", src, "--offset", "700000");
+    ok("snapshot", "create", src);
+    ok("delta", "create", src, "--base", "1", "--snapshot", "2", "--key", key, "--output", p12.toString());
+    ok("delta", "create", src, "--base", "2", "--snapshot", "4", "--key", key, "--output", p23.toString());
+    String both = refused("delta", "merge", p12.toString(), p23.toString(), "--output", m.toString(), "--key", key,
+        "--trust", pub).stderr();
+    assertTrue(both.contains("--no-patch"), both);
   }
 }

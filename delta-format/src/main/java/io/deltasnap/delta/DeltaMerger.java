@@ -12,17 +12,21 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
  * record of each. Where both carry an extent, B→C's wins. Both inputs are verified as they are read
  * (records, then each trailer's signature); the merged delta is only as good as the last of them.
  *
- * <p>A PATCH record in B→C is a patch against B's chunk. It is decoded against A→B's content for
- * that chunk; if A→B does not carry the chunk, B's content there is A's, which no delta holds, and
- * the merge is refused — create B→C with {@code --no-patch} to merge it.
+ * <p>A PATCH record in B→C is a patch against B's chunk. Where A→B carries that chunk, the patch
+ * is decoded against A→B's content and travels as data; where it does not, B's chunk is A's, so
+ * the record passes through unchanged as a patch against A — the merged delta's base.
  */
 public final class DeltaMerger {
   private final DeltaWriter out;
   private final Cursor a;
   private final Cursor b;
 
-  /** A piece of a record: {@code data == null} means zeros. */
-  private record Seg(long off, long len, byte[] data, int dataOff) {
+  /** A piece of a record: {@code data == null} means zeros, unless it is an encoded patch. */
+  private record Seg(long off, long len, byte[] data, int dataOff, DeltaRecord.EncodedPatch patch) {
+    Seg(long off, long len, byte[] data, int dataOff) {
+      this(off, len, data, dataOff, null);
+    }
+
     long end() {
       return off + len;
     }
@@ -57,6 +61,8 @@ public final class DeltaMerger {
           cur = new Seg(d.offset(), d.length(), d.bytes(), 0);
         } else if (rec instanceof DeltaRecord.Patch p) {
           cur = new Seg(p.offset(), p.length(), p.bytes(), 0);
+        } else if (rec instanceof DeltaRecord.EncodedPatch p) {
+          cur = new Seg(p.offset(), p.length(), null, 0, p);
         }
       }
       return cur == null ? Long.MAX_VALUE : cur.off();
@@ -64,6 +70,11 @@ public final class DeltaMerger {
 
     Seg take(long limit) throws IOException {
       start();
+      if (cur.patch() != null) { // one chunk, never split
+        Seg s = cur;
+        cur = null;
+        return s;
+      }
       Seg s = cur.prefix(limit);
       cur = s.end() == cur.end() ? null : cur.from(s.end());
       return s;
@@ -83,8 +94,9 @@ public final class DeltaMerger {
   private DeltaMerger(DeltaWriter out, DeltaReader ra, DeltaReader rb) {
     this.out = out;
     this.a = new Cursor(ra);
+    this.a.base = BaseSource.KEEP_ENCODED; // A→B's patches are against A: the merged base
     this.b = new Cursor(rb);
-    this.b.base = this::baseOfB;
+    this.b.base = BaseSource.KEEP_ENCODED;
   }
 
   /** Merges A→B ({@code ab}) and B→C ({@code bc}) into A→C on {@code outStream}, signed with {@code key}. */
@@ -123,31 +135,45 @@ public final class DeltaMerger {
         emit(a.take(sb));
       } else {
         Seg s = b.take(Long.MAX_VALUE);
-        emit(s);
+        if (s.patch() != null) {
+          emitPatch(s.patch());
+        } else {
+          emit(s);
+        }
         a.skipTo(s.end());
       }
     }
   }
 
-  /** B's content of the chunk at {@code off}: what A→B carries there (emitting A→B up to it). */
-  private void baseOfB(long off, byte[] dst) throws IOException {
+  /**
+   * A patch of B→C against B's chunk: decoded against what A→B carries there, or passed through
+   * when A→B does not touch the chunk (B's chunk is then A's, the merged delta's base).
+   */
+  private void emitPatch(DeltaRecord.EncodedPatch p) throws IOException {
+    long off = p.offset();
     while (a.start() < off) {
       emit(a.take(off));
     }
-    if (a.start() != off || a.cur.len() < dst.length) {
-      throw new MergeException("the second delta patches the chunk at byte " + off
-          + " against data the first does not carry; create it with --no-patch to merge");
+    if (a.start() != off) {
+      out.writeEncoded(p);
+      return;
     }
     Seg s = a.cur;
-    if (s.data() == null) {
-      Arrays.fill(dst, (byte) 0);
-    } else {
-      System.arraycopy(s.data(), s.dataOff(), dst, 0, dst.length);
+    if (s.patch() != null) {
+      throw new MergeException("both deltas patch the chunk at byte " + off + ": its content in B needs the "
+          + "volume to decode; create the first delta with --no-patch to merge them");
     }
+    byte[] base = new byte[(int) p.length()];
+    if (s.data() != null) {
+      System.arraycopy(s.data(), s.dataOff(), base, 0, base.length);
+    }
+    out.writeData(off, DeltaReader.decode(p, base));
   }
 
   private void emit(Seg s) throws IOException {
-    if (s.data() == null) {
+    if (s.patch() != null) {
+      out.writeEncoded(s.patch());
+    } else if (s.data() == null) {
       out.writeZero(s.off(), s.len());
     } else {
       out.writeData(s.off(), Arrays.copyOfRange(s.data(), s.dataOff(), s.dataOff() + (int) s.len()));

@@ -175,6 +175,11 @@ public final class DeltaReader implements Closeable {
         DeltaRecord r = null;
         if (h.kind() == RecordFormat.KIND_ZERO) {
             r = new DeltaRecord.Zero(h.offset(), h.length());
+        } else if (!inspect && h.kind() == RecordFormat.KIND_PATCH && base == BaseSource.KEEP_ENCODED) {
+            byte[] rec = new byte[RecordFormat.HEADER_BYTES + stored];
+            System.arraycopy(recordHeader, 0, rec, 0, RecordFormat.HEADER_BYTES);
+            System.arraycopy(payload, 0, rec, RecordFormat.HEADER_BYTES, stored);
+            r = new DeltaRecord.EncodedPatch(h.offset(), h.length(), rec);
         } else if (!inspect) {
             byte[] content;
             if (rawData) {
@@ -206,6 +211,37 @@ public final class DeltaReader implements Closeable {
         storedBytes += stored;
         assert chain.byteOffset() == in.position();
         current = r;
+    }
+
+    /**
+     * Decodes an encoded PATCH record against the base bytes of its chunk and checks the result
+     * against the record's content checksum.
+     *
+     * @throws DeltaFormatException (BASE_MISMATCH) if the result does not match: wrong base bytes
+     */
+    public static byte[] decode(DeltaRecord.EncodedPatch p, byte[] base) throws DeltaFormatException {
+        RecordFormat.Header h = RecordFormat.Header.parse(p.record());
+        int stored = (int) h.storedLength();
+        int length = (int) h.length();
+        if (base.length != length || stored + RecordFormat.HEADER_BYTES != p.record().length) {
+            throw new IllegalArgumentException("base of " + base.length + " bytes for a patch of " + length);
+        }
+        byte[] payload = java.util.Arrays.copyOfRange(p.record(), RecordFormat.HEADER_BYTES, p.record().length);
+        try (ZstdDecompressCtx ctx = new ZstdDecompressCtx()) {
+            ctx.loadDict(base, ZstdDictContentType.RAW_CONTENT);
+            byte[] dst = new byte[length];
+            int n;
+            try {
+                n = ctx.decompressByteArray(dst, 0, length, payload, 0, stored);
+            } catch (ZstdException e) {
+                throw DeltaFormatException.baseMismatch(0, h.offset(), h.contentCrc(), 0);
+            }
+            long crc = Bytes.crc32c(dst, 0, length) & 0xFFFF_FFFFL;
+            if (n != length || crc != h.contentCrc()) {
+                throw DeltaFormatException.baseMismatch(0, h.offset(), h.contentCrc(), crc);
+            }
+            return dst;
+        }
     }
 
     private byte[] decompress(ZstdDecompressCtx ctx, byte[] src, int stored, int length, long payloadAt)

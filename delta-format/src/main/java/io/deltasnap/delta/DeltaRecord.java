@@ -8,7 +8,8 @@ import java.util.Objects;
  * order and never overlap. The kinds are closed: a reader refuses any other kind byte. The
  * {@code bytes} arrays are handed over, not copied: the reader keeps no reference to them.
  */
-public sealed interface DeltaRecord permits DeltaRecord.Data, DeltaRecord.Zero, DeltaRecord.Patch {
+public sealed interface DeltaRecord permits DeltaRecord.Data, DeltaRecord.Zero, DeltaRecord.Patch,
+        DeltaRecord.EncodedPatch {
     /** Volume offset of the first byte; a multiple of the chunk size. */
     long offset();
 
@@ -72,6 +73,34 @@ public sealed interface DeltaRecord permits DeltaRecord.Data, DeltaRecord.Zero, 
         @Override
         public String toString() {
             return "Patch[offset=" + offset + ", length=" + bytes.length + "]";
+        }
+    }
+
+    /**
+     * A PATCH record kept as it was on the wire (its header and zstd payload, checksums verified,
+     * content not decoded): what {@link DeltaReader#next} returns for PATCH records when given
+     * {@link BaseSource#KEEP_ENCODED}. It is a patch against the base snapshot's chunk at
+     * {@code offset}; {@link DeltaWriter#writeEncoded} puts it in another delta with the same
+     * base content there, and {@link DeltaReader#decode} decodes it against given base bytes.
+     */
+    record EncodedPatch(long offset, long length, byte[] record) implements DeltaRecord {
+        public EncodedPatch {
+            Objects.requireNonNull(record, "record");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof EncodedPatch p && offset == p.offset && length == p.length && Arrays.equals(record, p.record);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(offset) * 41 + Arrays.hashCode(record);
+        }
+
+        @Override
+        public String toString() {
+            return "EncodedPatch[offset=" + offset + ", length=" + length + ", bytes=" + record.length + "]";
         }
     }
 }

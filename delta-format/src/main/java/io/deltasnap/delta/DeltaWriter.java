@@ -147,6 +147,29 @@ public final class DeltaWriter implements Closeable {
         state = State.OPEN;
     }
 
+    /**
+     * Writes a PATCH record as it came from another delta ({@link DeltaRecord.EncodedPatch}), byte
+     * for byte. Only valid when this delta's base holds the same content at that chunk as the
+     * record's own base (a merge passes through patches of chunks the first delta did not touch).
+     */
+    public void writeEncoded(DeltaRecord.EncodedPatch p) throws IOException {
+        checkOpen();
+        if (header.isFull()) {
+            throw new IllegalArgumentException("a full delta has no base to patch against");
+        }
+        checkExtent(p.offset(), p.length());
+        state = State.BUSY;
+        fillGap(p.offset());
+        flushPending();
+        while (!inFlight.isEmpty()) {
+            writeOldest();
+        }
+        flushZeroRun();
+        writeRecord(RecordFormat.KIND_PATCH, p.offset(), p.length(), p.record());
+        cursor = p.offset() + p.length();
+        state = State.OPEN;
+    }
+
     /** Writes an extent of zeros, with the same alignment rules as {@link #writeData(long, byte[])}. */
     public void writeZero(long offset, long length) throws IOException {
         checkOpen();
