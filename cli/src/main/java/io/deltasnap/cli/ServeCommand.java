@@ -56,7 +56,11 @@ final class ServeCommand extends VolumeCommand {
     try {
       VolumeSource lend = VolumeSource.serving(dir, v);
       control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));
-      server = NbdServer.start(addr, new VolumeExports(v), tls);
+      NbdServer.Options d = NbdServer.Options.defaults();
+      // writes after a snapshot wait for a commit: more requests in flight share each commit
+      NbdServer.Options opts = new NbdServer.Options(Integer.getInteger("deltasnap.nbdThreads", 32),
+          d.maxRequestsInFlight(), d.maxBytesInFlight(), d.negotiationTimeout());
+      server = NbdServer.start(addr, new VolumeExports(v), tls, opts);
     } catch (Exception e) {
       v.close();
       throw e;

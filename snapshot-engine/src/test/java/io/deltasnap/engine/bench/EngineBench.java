@@ -118,6 +118,7 @@ public final class EngineBench {
     double[] r0 = new double[rounds];
     double[] v0 = new double[rounds];
     double[] v1 = new double[rounds];
+    double[] v2 = new double[rounds];
     for (int round = 0; round < rounds; round++) {
       clean(vd);
       try (Volume v = Volume.create(new DirectoryStorage(vd), CreateOptions.of(size))) {
@@ -130,19 +131,23 @@ public final class EngineBench {
         v.createSnapshot("s", false);
         dropCaches();
         v1[round] = volumeWrite(v, size); // every chunk copied once
+        v.createSnapshot("t", false);
+        v2[round] = volumeWrite(v, size); // the same with the old data still in the page cache
         if (round % 2 == 0) {
           dropCaches();
           r0[round] = rawWrite(raw, size);
         }
       }
-      System.err.printf(Locale.ROOT, "round %d: raw %.0f, no snapshot %.0f, after snapshot %.0f MB/s%n", round, r0[round],
-          v0[round], v1[round]);
+      System.err.printf(Locale.ROOT, "round %d: raw %.0f, no snapshot %.0f, after snapshot %.0f (cold) %.0f (warm) MB/s%n",
+          round, r0[round], v0[round], v1[round], v2[round]);
     }
     double raw0 = median(r0);
     row("sequential origin write, no snapshot, " + human(size) + " (median of " + rounds + ")", mbs(median(v0)),
         mbs(raw0) + " raw file", median(v0) / raw0, "≥ 0.9");
-    row("sequential origin write right after a snapshot (each chunk copied once)", mbs(median(v1)),
-        mbs(raw0) + " raw file", median(v1) / raw0, "≥ 0.4");
+    row("sequential origin write right after a snapshot (each chunk copied once), old data read from disk",
+        mbs(median(v1)), mbs(raw0) + " raw file", median(v1) / raw0, "≥ 0.4");
+    row("the same with the old data still in the page cache (just written)", mbs(median(v2)),
+        mbs(raw0) + " raw file", median(v2) / raw0, "≥ 0.4");
     clean(vd);
     Files.deleteIfExists(raw);
   }
