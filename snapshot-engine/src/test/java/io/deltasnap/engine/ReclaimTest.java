@@ -133,4 +133,32 @@ class ReclaimTest {
     }
     v.close();
   }
+
+  @Test
+  void aFullDiskRefusesTheCopyAndLeavesTheOriginAndSnapshotsIntact() throws IOException {
+    MemStorage st = new MemStorage();
+    int size = CHUNK * 256;
+    Volume v = Volume.create(st, CreateOptions.of(size).withChunkSize(CHUNK));
+    byte[] before = random(size, 8);
+    v.write(Volume.ORIGIN, 0, ByteBuffer.wrap(before));
+    SnapshotInfo s = v.createSnapshot("keep", false);
+    st.faults.capacity = st.store.size() + 8 * CHUNK; // the disk under the store fills up
+    byte[] after = random(size, 9);
+    NoSpaceException e = assertThrows(NoSpaceException.class, () -> v.write(Volume.ORIGIN, 0, ByteBuffer.wrap(after)));
+    assertTrue(e.getMessage().contains("full"), e.getMessage());
+    ByteBuffer origin = ByteBuffer.allocate(size);
+    v.read(Volume.ORIGIN, 0, origin);
+    assertArrayEquals(before, origin.array(), "the refused batch never reached the origin");
+    ByteBuffer snap = ByteBuffer.allocate(size);
+    v.read(s.id(), 0, snap);
+    assertArrayEquals(before, snap.array());
+    st.faults.capacity = Long.MAX_VALUE; // space comes back: work resumes
+    v.write(Volume.ORIGIN, 0, ByteBuffer.wrap(after));
+    v.read(s.id(), 0, snap.clear());
+    assertArrayEquals(before, snap.array());
+    v.close();
+    try (Volume re = Volume.open(st.reopened())) {
+      assertTrue(!re.check().damaged());
+    }
+  }
 }
