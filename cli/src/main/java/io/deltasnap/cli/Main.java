@@ -32,6 +32,8 @@ import picocli.CommandLine.Command;
         KeygenCommand.class,
         DeltaCommand.class,
         DemoCommand.class,
+        SendCommand.class,
+        ReceiveCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec

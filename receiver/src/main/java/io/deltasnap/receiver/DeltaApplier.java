@@ -87,7 +87,7 @@ public final class DeltaApplier {
   }
 
   /** Checks the delta belongs here; returns the snapshot the origin must equal first (0: none). */
-  private static long checkFits(Volume v, DeltaHeader h) throws RefusedException {
+  static long checkFits(Volume v, DeltaHeader h) throws RefusedException {
     if (!v.uuid().equals(h.volume())) {
       throw new RefusedException("the delta is for volume " + h.volume() + ", but replica " + v.name()
           + " holds volume " + v.uuid());
@@ -155,7 +155,7 @@ public final class DeltaApplier {
   }
 
   /** Makes [off, off+len) zero, writing only pieces that are not zero already. */
-  private static void writeZeros(Volume v, long off, long len) throws IOException {
+  static void writeZeros(Volume v, long off, long len) throws IOException {
     byte[] buf = new byte[(int) Math.min(ZERO_PIECE, len)];
     long end = off + len;
     while (off < end) {

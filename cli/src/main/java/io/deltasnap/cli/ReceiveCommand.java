@@ -1,0 +1,170 @@
+package io.deltasnap.cli;
+
+import io.deltasnap.delta.TrustedKeys;
+import io.deltasnap.engine.Volume;
+import io.deltasnap.receiver.Replica;
+import io.deltasnap.receiver.ReplicationServer;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "receive", description = {
+    "Serve until stopped, applying deltas from holders of trusted keys to REPLICA (created by the first full delta).",
+    "Each delta is applied atomically and acknowledged once its commit is durable. One transfer at a time: "
+        + "a second sender is told the replica is busy. An interrupted transfer is staged durably and resumed by "
+        + "the next send of the same delta; staged data nobody resumes is discarded after --stale-after, or with "
+        + "--discard-staged (while no receiver runs).",
+    "While receiving, 'snapshot list/create', 'status' and 'diff' on REPLICA from other processes are carried out "
+        + "by the receiver. SIGTERM or Ctrl-C stops it cleanly: a running transfer is checkpointed for resuming."})
+final class ReceiveCommand extends VolumeCommand {
+  @Parameters(index = "0", paramLabel = "REPLICA")
+  Path dir;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (port 0: any free port).")
+  String listen;
+
+  @Option(names = "--trust", paramLabel = "FILE", description = "Trusted public keys (lines of keygen's .pub files).")
+  Path trustFile;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Require TLS with this certificate chain.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The certificate's PKCS#8 private key.")
+  Path tlsKey;
+
+  @Option(names = "--stale-after", paramLabel = "DURATION", defaultValue = "24h", converter = Durations.class,
+      description = "Discard a staged transfer nobody resumed for this long (e.g. 90s, 30m, 24h, 7d; default 24h).")
+  Duration staleAfter;
+
+  @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = Durations.class,
+      description = "Drop a sender silent for this long (default 120s).")
+  Duration idle;
+
+  @Option(names = "--discard-staged", description = "Discard the staged transfer of REPLICA, if any, and exit.")
+  boolean discardStaged;
+
+  @Override
+  public Integer call() throws Exception {
+    if (discardStaged) {
+      try (Replica r = Replica.open(dir, common.cacheBytes())) {
+        boolean done = r.discardStaged(null);
+        out().println(common.json ? Json.write(Map.of("discarded", done))
+            : done ? "discarded the staged transfer of " + dir : "nothing staged in " + dir);
+      }
+      return 0;
+    }
+    if (listen == null || trustFile == null) {
+      throw new Main.UserError("--listen HOST:PORT and --trust FILE are required");
+    }
+    InetSocketAddress addr = HostPort.parse(listen);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new Main.UserError("--tls-cert and --tls-key go together");
+    }
+    Optional<SslContext> tls = Optional.empty();
+    if (tlsCert != null) {
+      if (!Files.isReadable(tlsCert) || !Files.isReadable(tlsKey)) {
+        throw new Main.UserError("cannot read the TLS certificate or key");
+      }
+      tls = Optional.of(SslContextBuilder.forServer(tlsCert.toFile(), tlsKey.toFile()).build());
+    }
+    TrustedKeys trust = TrustedKeys.load(trustFile);
+    if (trust.keys().isEmpty()) {
+      throw new Main.UserError("no keys in the trust file " + trustFile);
+    }
+    Replica replica = Replica.open(dir, common.cacheBytes());
+    ReplicationServer server;
+    ControlSocket control;
+    ReplicationServer.Settings settings = ReplicationServer.Settings.defaults().withIdle(idle).withStaleAfter(staleAfter);
+    try {
+      VolumeSource lend = lend(replica);
+      control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));
+      server = ReplicationServer.start(addr, replica, trust, tls, settings,
+          line -> System.err.println("deltasnap receive: " + Instant.now() + " " + line));
+    } catch (Exception e) {
+      replica.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      try {
+        server.close();
+        control.close();
+        replica.close();
+      } catch (Exception e) {
+        System.err.println("deltasnap: while stopping: " + e.getMessage());
+      }
+      stopped.countDown();
+    }, "deltasnap-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    if (common.json) {
+      Map<String, Object> m = Json.obj();
+      m.put("host", server.address().getHostString());
+      m.put("port", server.port());
+      out().println(Json.write(m).replace("\n", " "));
+    } else {
+      err().println("receiving into " + dir + " on " + server.address().getHostString() + ":" + server.port()
+          + (tls.isPresent() ? " (TLS)" : "") + "; stop with Ctrl-C");
+    }
+    out().flush();
+    err().flush();
+    stopped.await();
+    return 0;
+  }
+
+  /** Lends the replica's volume to commands arriving on the control socket. */
+  private VolumeSource lend(Replica replica) throws IOException {
+    Path real = dir.toRealPath();
+    return new VolumeSource() {
+      @Override
+      VolumeHandle open(Path d, long cacheBytes, boolean forwardable) throws IOException {
+        if (Files.isDirectory(d) && d.toRealPath().equals(real)) {
+          Volume v = replica.volume();
+          if (v == null) {
+            throw new Main.UserError("replica " + dir + " holds no volume yet (the first full delta creates it)");
+          }
+          return new VolumeHandle(v, false);
+        }
+        return super.open(d, cacheBytes, false);
+      }
+    };
+  }
+
+  /** {@code 500ms}, {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}; a bare number is seconds. */
+  static final class Durations implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String s) {
+      String t = s.trim().toLowerCase(Locale.ROOT);
+      try {
+        if (t.endsWith("ms")) {
+          return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        }
+        long n = Long.parseLong(t.replaceAll("[smhd]$", ""));
+        Duration d = switch (t.charAt(t.length() - 1)) {
+          case 'm' -> Duration.ofMinutes(n);
+          case 'h' -> Duration.ofHours(n);
+          case 'd' -> Duration.ofDays(n);
+          default -> Duration.ofSeconds(n);
+        };
+        if (d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("duration '" + s + "' must be positive");
+        }
+        return d;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + s + "' is not a duration (examples: 90s, 30m, 24h, 7d)");
+      }
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package io.deltasnap.cli;
+
+import io.deltasnap.delta.Keys;
+import io.deltasnap.engine.DiffResult;
+import io.deltasnap.engine.SnapshotInfo;
+import io.deltasnap.engine.Volume;
+import io.deltasnap.sender.DeltaProducer;
+import io.deltasnap.sender.ReplicationClient;
+import io.deltasnap.sender.ReplicationException;
+import io.deltasnap.sender.Tls;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "send", description = {
+    "Stream a signed delta to a receiver ('deltasnap receive'); resumes an interrupted transfer of the same delta.",
+    "Without --base, the receiver is asked for its snapshots and the increment from the newest snapshot both "
+        + "hold (same ID and UUID) is sent, or a full delta when they share none.",
+    "--tls: the receiver's certificate is checked against --tls-ca, or else trusted on first use and recorded "
+        + "in --tls-known (default ~/.config/deltasnap/known_receivers).",
+    "A VOLUME held by a running 'serve' or 'receive' (a replica, sending on along a cascade) is sent by that "
+        + "process through its control socket: give absolute paths."})
+final class SendCommand extends VolumeCommand {
+  @Parameters(index = "0", paramLabel = "VOLUME")
+  Path dir;
+
+  @Option(names = "--base", paramLabel = "A", description = "Send the increment from snapshot A (default: ask the receiver).")
+  Long base;
+
+  @Option(names = "--snapshot", required = true, paramLabel = "B", description = "The snapshot to send.")
+  long snapshot;
+
+  @Option(names = "--key", paramLabel = "KEYFILE", description = "The Ed25519 private key (keygen's PREFIX.key).")
+  Path keyFile;
+
+  @Option(names = "--to", paramLabel = "HOST:PORT", description = "The receiver.")
+  String to;
+
+  @Option(names = "--tls", description = "Connect with TLS.")
+  boolean tls;
+
+  @Option(names = "--tls-ca", paramLabel = "PEM", description = "CA certificates the receiver's certificate must chain to (implies --tls).")
+  Path tlsCa;
+
+  @Option(names = "--tls-known", paramLabel = "FILE", description = "Known receivers' certificate fingerprints (trust on first use).")
+  Path tlsKnown;
+
+  @Option(names = "--limit", converter = Sizes.Converter.class, paramLabel = "RATE",
+      description = "Bandwidth limit in bytes per second (e.g. 10M).")
+  Long limit;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
+      description = "How long to wait for the receiver at any step (default: 300).")
+  long timeoutSeconds;
+
+  @Option(names = "--dry-run", description = "Print the changed bytes and extents that would be sent, and send nothing.")
+  boolean dryRun;
+
+  /**
+   * A volume held by {@code serve} or {@code receive} (a replica, in a cascade A → B → C) is sent
+   * by that process, through its control socket; paths are then resolved by that process, so give
+   * absolute ones. Its output arrives when the send is done (no live progress).
+   */
+  @Override
+  boolean forwardable() {
+    return true;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (!dryRun || base == null) {
+      if (to == null) {
+        throw new Main.UserError("--to HOST:PORT is required" + (dryRun ? " for a dry run without --base" : ""));
+      }
+      if (keyFile == null) {
+        throw new Main.UserError("--key KEYFILE is required");
+      }
+    }
+    if (limit != null && limit <= 0) {
+      throw new Main.UserError("--limit must be positive");
+    }
+    try (VolumeHandle h = open(dir)) {
+      Volume v = h.volume();
+      SnapshotInfo target = v.snapshot(snapshot);
+      if (target == null || !target.live()) {
+        throw new Main.UserError("no snapshot " + snapshot + " in " + dir);
+      }
+      if (dryRun && base != null) {
+        printDryRun(v, base);
+        return 0;
+      }
+      Ed25519PrivateKeyParameters key = Keys.readPrivate(keyFile);
+      ReplicationClient.Options o = ReplicationClient.Options.defaults()
+          .withTimeout(Duration.ofSeconds(timeoutSeconds))
+          .withLimit(limit == null ? 0 : limit)
+          .withTls(tls || tlsCa != null ? new Tls.Options(true, tlsCa, tlsKnown != null ? tlsKnown : defaultKnown())
+              : Tls.Options.NONE);
+      try (ReplicationClient c = ReplicationClient.connect(HostPort.parse(to), key, v.uuid(), o)) {
+        if (c.replicaVolume() != null && !c.replicaVolume().equals(v.uuid())) {
+          throw new Main.UserError("the replica at " + to + " holds volume " + c.replicaVolume() + ", not " + v.uuid()
+              + " (" + dir + ")");
+        }
+        long b = base != null ? base : ReplicationClient.commonBase(v, snapshot, c.replicaVolume(), c.replicaSnapshots());
+        if (dryRun) {
+          c.bye();
+          printDryRun(v, b);
+          return 0;
+        }
+        ReplicationClient.Outcome r;
+        try (ProgressBar bar = new ProgressBar("send", common.showProgress())) {
+          r = c.send(v, b, snapshot, key, DeltaProducer.Options.defaults(), bar);
+        }
+        printSummary(r);
+      } catch (ReplicationException e) {
+        throw new Main.UserError(e.getMessage());
+      }
+    }
+    return 0;
+  }
+
+  private static Path defaultKnown() {
+    return Path.of(System.getProperty("user.home"), ".config", "deltasnap", "known_receivers");
+  }
+
+  private void printDryRun(Volume v, long b) throws Exception {
+    DiffResult d = DeltaProducer.extents(v, b, snapshot);
+    if (common.json) {
+      Map<String, Object> m = Json.obj();
+      m.put("snapshot", snapshot);
+      m.put("base", b == Volume.ORIGIN ? null : b);
+      m.put("changedBytes", d.changedBytes());
+      m.put("extents", d.extents().size());
+      out().println(Json.write(m));
+    } else {
+      out().println("would send snapshot " + snapshot + (b == Volume.ORIGIN ? " (full delta)" : " from base " + b) + ": "
+          + d.changedBytes() + " changed bytes in " + d.extents().size() + " extents");
+    }
+  }
+
+  private void printSummary(ReplicationClient.Outcome r) {
+    if (common.json) {
+      Map<String, Object> m = Json.obj();
+      m.put("snapshot", r.snapshotId());
+      m.put("uuid", r.snapshotUuid().toString());
+      m.put("base", r.base() == Volume.ORIGIN ? null : r.base());
+      m.put("deltaBytes", r.streamBytes());
+      m.put("bytesSent", r.bytesSent());
+      m.put("wireBytes", r.wireBytes());
+      m.put("resumedFrom", r.resumedFrom());
+      m.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
+      out().println(Json.write(m));
+    } else {
+      out().println("sent snapshot " + r.snapshotId() + (r.base() == Volume.ORIGIN ? " (full delta)" : " from base " + r.base())
+          + ": " + Sizes.human(r.bytesSent()) + " of a " + Sizes.human(r.streamBytes()) + " delta"
+          + (r.streamBytes() - r.bytesSent() > 0 && r.resumedFrom() > 0 ? ", resumed at byte " + r.resumedFrom() : "")
+          + String.format(Locale.ROOT, " in %.1f s (%s/s)", r.seconds(),
+              Sizes.human((long) (r.bytesSent() / Math.max(1e-3, r.seconds())))));
+    }
+  }
+}

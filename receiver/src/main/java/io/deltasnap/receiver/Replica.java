@@ -1,0 +1,135 @@
+package io.deltasnap.receiver;
+
+import io.deltasnap.delta.DeltaHeader;
+import io.deltasnap.engine.CreateOptions;
+import io.deltasnap.engine.DirectoryStorage;
+import io.deltasnap.engine.SnapshotInfo;
+import io.deltasnap.engine.Volume;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A replica directory held by a receiver: its volume (opened at start, or created by the first
+ * full delta when the directory holds none), its staged transfer, and the single thread on which
+ * every transfer's disk work runs. Transfers are serialized: {@link #tryAcquire} lets one in at a
+ * time, and a second sender is told the replica is busy (it does not wait).
+ */
+public final class Replica implements Closeable {
+  private final Path dir;
+  private final DirectoryStorage storage;
+  private final long cacheBytes;
+  private volatile Volume volume;
+  private final AtomicBoolean busy = new AtomicBoolean();
+  private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "deltasnap-apply");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private Replica(Path dir, long cacheBytes) {
+    this.dir = dir;
+    this.storage = new DirectoryStorage(dir);
+    this.cacheBytes = cacheBytes;
+  }
+
+  /** Opens the replica in {@code dir} (creating the directory if needed); holds its lock if a volume is there. */
+  public static Replica open(Path dir, long cacheBytes) throws IOException {
+    Files.createDirectories(dir);
+    Replica r = new Replica(dir, cacheBytes);
+    if (r.storage.storeExists()) {
+      r.volume = Volume.open(r.storage, cacheBytes);
+    }
+    return r;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public String name() {
+    return storage.describe();
+  }
+
+  /** The replica's volume, or null before the first full delta created it. */
+  public Volume volume() {
+    return volume;
+  }
+
+  public List<SnapshotInfo> snapshots() {
+    Volume v = volume;
+    return v == null ? List.of() : v.snapshots();
+  }
+
+  /** Creates the volume a full delta describes. Called on the worker thread. */
+  Volume create(DeltaHeader h) throws IOException {
+    Volume v = Volume.create(storage, CreateOptions.of(h.volumeSize()).withChunkSize(h.chunkSize())
+        .withUuid(h.volume()).withCacheBytes(cacheBytes));
+    volume = v;
+    return v;
+  }
+
+  boolean tryAcquire() {
+    return busy.compareAndSet(false, true);
+  }
+
+  void release() {
+    busy.set(false);
+  }
+
+  ExecutorService worker() {
+    return worker;
+  }
+
+  /** The staged transfer, if any (for status output and tests). */
+  public StagedInfo staged() throws IOException {
+    StagedTransfer s = StagedTransfer.load(dir);
+    return s == null ? null : new StagedInfo(s.chain().byteOffset(), s.updatedMillis());
+  }
+
+  /** What is staged: the stream offset durably held and when it was last extended. */
+  public record StagedInfo(long offset, long updatedMillis) {}
+
+  /**
+   * Discards the staged transfer (when {@code olderThan} is null, whatever its age) and brings the
+   * origin back to the newest snapshot. Returns whether something was discarded. Not while a
+   * transfer runs: callers hold the replica (receive --discard-staged) or run on the worker.
+   */
+  public boolean discardStaged(Duration olderThan) throws IOException {
+    StagedTransfer s = StagedTransfer.load(dir);
+    if (s == null || (olderThan != null && !s.stale(olderThan, System.currentTimeMillis()))) {
+      return false;
+    }
+    StagedTransfer.delete(dir);
+    Volume v = volume;
+    if (v != null) {
+      List<SnapshotInfo> live = v.snapshots();
+      if (!live.isEmpty()) {
+        v.restore(live.get(live.size() - 1).id(), Volume.Progress.NONE);
+      }
+    }
+    return true;
+  }
+
+  /** Waits for the running transfer (if any) to stop, then closes the volume. */
+  @Override
+  public void close() throws IOException {
+    worker.shutdown();
+    try {
+      worker.awaitTermination(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    Volume v = volume;
+    if (v != null) {
+      v.close();
+    }
+  }
+}

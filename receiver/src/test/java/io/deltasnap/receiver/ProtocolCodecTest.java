@@ -1,0 +1,106 @@
+package io.deltasnap.receiver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.deltasnap.sender.Protocol;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderException;
+import java.io.IOException;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The wire codec: every message decodes to what was encoded; frames and the inbound queue keep
+ * their bounds.
+ */
+class ProtocolCodecTest {
+  static byte[] bytes(int n, int seed) {
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = (byte) (seed + i * 7);
+    }
+    return b;
+  }
+
+  static byte[] encode(EmbeddedChannel ch, Object m) {
+    assertTrue(ch.writeOutbound(m));
+    ByteBuf out = Unpooled.buffer();
+    ByteBuf b;
+    while ((b = ch.readOutbound()) != null) {
+      out.writeBytes(b);
+      b.release();
+    }
+    return ByteBufUtil.getBytes(out);
+  }
+
+  @Test
+  void everyMessageSurvivesAnEncodeDecodeRoundTrip() {
+    UUID u = UUID.fromString("11111111-2222-3333-4444-555555555555");
+    List<Protocol.Message> all = List.of(
+        new Protocol.Hello(1, u, bytes(32, 1)), new Protocol.Challenge(1, bytes(32, 2)),
+        new Protocol.Auth(bytes(64, 3)), new Protocol.Welcome(u, 2), new Protocol.Welcome(null, 0),
+        new Protocol.Snapshots(List.of(new Protocol.Snap(7, u), new Protocol.Snap(9, u))),
+        new Protocol.Offer(bytes(155, 4)), new Protocol.Accept(12345), new Protocol.End(99),
+        new Protocol.Ack(7, u, 1000), new Protocol.Error(Protocol.Code.BUSY, "busy ✓"), new Protocol.Bye());
+    EmbeddedChannel out = new EmbeddedChannel(Protocol.framePrepender(), new Protocol.Codec());
+    for (Protocol.Message m : all) {
+      byte[] a = encode(out, m);
+      EmbeddedChannel in = new EmbeddedChannel(Protocol.frameDecoder(), new Protocol.Codec());
+      in.writeInbound(Unpooled.wrappedBuffer(a));
+      Object back = in.readInbound();
+      assertEquals(m.getClass(), back.getClass());
+      assertArrayEquals(a, encode(out, back), m.toString());
+    }
+    byte[] payload = bytes(1000, 8);
+    EmbeddedChannel in = new EmbeddedChannel(Protocol.frameDecoder(), new Protocol.Codec());
+    in.writeInbound(Unpooled.wrappedBuffer(encode(out, new Protocol.Data(Unpooled.wrappedBuffer(payload)))));
+    Protocol.Data d = in.readInbound();
+    assertArrayEquals(payload, ByteBufUtil.getBytes(d.bytes()));
+    d.bytes().release();
+  }
+
+  @Test
+  void framesBeyondTheMaximumAndBodiesOfTheWrongSizeAreRefused() {
+    EmbeddedChannel in = new EmbeddedChannel(Protocol.frameDecoder(), new Protocol.Codec());
+    ByteBuf huge = Unpooled.buffer().writeInt(Protocol.MAX_FRAME + 1).writeBytes(new byte[16]);
+    assertThrows(DecoderException.class, () -> in.writeInbound(huge));
+    EmbeddedChannel in2 = new EmbeddedChannel(Protocol.frameDecoder(), new Protocol.Codec());
+    ByteBuf shortAuth = Unpooled.buffer().writeInt(10).writeByte(Protocol.AUTH).writeBytes(new byte[9]);
+    DecoderException e = assertThrows(DecoderException.class, () -> in2.writeInbound(shortAuth));
+    assertTrue(e.getMessage().contains("expected 64"), e.getMessage());
+    EmbeddedChannel in3 = new EmbeddedChannel(Protocol.frameDecoder(), new Protocol.Codec());
+    ByteBuf lyingSnapshots = Unpooled.buffer().writeInt(9).writeByte(Protocol.SNAPSHOTS).writeInt(100_000)
+        .writeBytes(new byte[4]);
+    assertThrows(DecoderException.class, () -> in3.writeInbound(lyingSnapshots));
+  }
+
+  @Test
+  void theInboundQueueStopsReadingAboveItsHighWaterMarkAndResumesBelowTheLow() throws IOException {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    InboundStream s = new InboundStream(ch, 1 << 20, 256 << 10, 5000);
+    for (int i = 0; i < 3; i++) {
+      s.add(Unpooled.wrappedBuffer(new byte[512 << 10]));
+    }
+    assertFalse(ch.config().isAutoRead(), "1.5 MiB queued > 1 MiB: reading stops");
+    byte[] buf = new byte[64 << 10];
+    long read = 0;
+    while (read < (1 << 20) + (300 << 10)) {
+      read += s.read(buf, 0, buf.length);
+    }
+    assertTrue(ch.config().isAutoRead(), "drained below 256 KiB: reading resumes");
+    s.end();
+    while (s.read(buf, 0, buf.length) > 0) {
+      read += 0;
+    }
+    assertEquals(-1, s.read(buf, 0, 1));
+    s.close();
+  }
+}
