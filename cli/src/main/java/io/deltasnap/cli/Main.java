@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
         ServeCommand.class,
         KeygenCommand.class,
         DeltaCommand.class,
+        JobCommand.class,
         DemoCommand.class,
         SendCommand.class,
         ReceiveCommand.class,

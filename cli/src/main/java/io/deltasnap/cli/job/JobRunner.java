@@ -1,0 +1,309 @@
+package io.deltasnap.cli.job;
+
+import io.deltasnap.delta.Keys;
+import io.deltasnap.delta.SignerKey;
+import io.deltasnap.delta.TrustedKeys;
+import io.deltasnap.engine.SnapshotInfo;
+import io.deltasnap.engine.Volume;
+import io.deltasnap.sender.ReplicationClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+
+/**
+ * One pass of a job: take a snapshot, bring every target up to date, prune by retention — on
+ * each target right after its replication, then on the source — and record it all in the state
+ * file.
+ *
+ * <p>Replication to a target: its base is the newest snapshot it shares with the source (same ID
+ * and UUID). Every snapshot of the job newer than the base goes over in order, each as an
+ * increment from the one before, so the target's own retention has the same snapshots to choose
+ * from as the source had; with no common base, the newest snapshot goes as a full delta. The truth
+ * is what the target holds, listed afresh each pass, so a pass interrupted anywhere is finished by
+ * the next one.
+ *
+ * <p>Invariants: a target's base after the pass is kept on that target and on the source (for a
+ * target that cannot be reached, the base recorded in the state file is kept on the source); only
+ * snapshots whose names match the job's template are ever pruned; a dry run changes nothing
+ * (no snapshot, send, deletion or state write).
+ */
+public final class JobRunner {
+  /**
+   * Called after each step (for tests: an {@link Error} thrown here aborts the pass as a crash
+   * would; exceptions count as that step's failure).
+   */
+  public interface Hook {
+    void after(String step) throws IOException;
+
+    Hook NONE = s -> { };
+  }
+
+  /** Another pass of the same job holds its lock. */
+  public static final class BusyException extends IOException {
+    BusyException(String message) {
+      super(message);
+    }
+  }
+
+  private final JobSpec spec;
+  private final Volume source;
+  private final List<ReplicationTarget> targets;
+  private final Ed25519PrivateKeyParameters key;
+  private final Clock clock;
+  private final StateFile state;
+  private final Hook hook;
+
+  public JobRunner(JobSpec spec, Volume source, List<ReplicationTarget> targets, Ed25519PrivateKeyParameters key,
+      Clock clock, Hook hook) {
+    this.spec = spec;
+    this.source = source;
+    this.targets = List.copyOf(targets);
+    this.key = key;
+    this.clock = clock;
+    this.state = new StateFile(spec.state());
+    this.hook = hook;
+  }
+
+  /** The job's targets as the job file describes them, replicating from {@code source}. */
+  public static List<ReplicationTarget> targets(JobSpec spec, Ed25519PrivateKeyParameters key, Volume source)
+      throws IOException {
+    List<ReplicationTarget> out = new ArrayList<>();
+    TrustedKeys own = key == null ? null : TrustedKeys.of(new SignerKey(Keys.publicKey(key), "job " + spec.name()));
+    for (JobSpec.TargetSpec t : spec.targets()) {
+      if (t.to() != null) {
+        out.add(new NetworkTarget(t.name(), t.to(), source.uuid(), key, ReplicationClient.Options.defaults()));
+        continue;
+      }
+      Path trustFile = t.trust() != null ? t.trust() : spec.trust();
+      TrustedKeys trust = trustFile != null ? TrustedKeys.load(trustFile) : own;
+      out.add(new LocalTarget(t.name(), t.path(), trust));
+    }
+    return out;
+  }
+
+  public StateFile stateFile() {
+    return state;
+  }
+
+  /**
+   * Runs one pass. {@code takeSnapshot} is false for a retry (only replication and pruning);
+   * {@code stop} is asked between steps.
+   */
+  public PassReport run(boolean takeSnapshot, boolean dryRun, BooleanSupplier stop) throws IOException {
+    if (dryRun) {
+      return pass(takeSnapshot, true, stop); // it writes nothing, not even the lock file
+    }
+    StateFile.Lock lock = state.tryLock();
+    if (lock == null) {
+      throw new BusyException("job " + spec.name() + " is already running a pass (lock " + state.path() + ".lock)");
+    }
+    try (lock) {
+      return pass(takeSnapshot, false, stop);
+    }
+  }
+
+  private PassReport pass(boolean takeSnapshot, boolean dryRun, BooleanSupplier stop) throws IOException {
+    JobState st = state.load();
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS); // snapshot names are to the second too
+    List<Snap> src = snaps(source.snapshots());
+    String sourceError = null;
+    Snap taken = null;
+    if (takeSnapshot) {
+      String name = spec.names().format(now);
+      if (src.stream().noneMatch(s -> s.name().equals(name))) {
+        try {
+          taken = dryRun ? new Snap(Snap.PLANNED, null, name, spec.names().parseTime(name))
+              : snap(source.createSnapshot(name, false));
+          src.add(taken);
+        } catch (IOException | RuntimeException e) {
+          sourceError = "taking snapshot " + name + ": " + message(e);
+        }
+      }
+      hook.after("snapshot");
+    }
+
+    List<PassReport.TargetReport> reports = new ArrayList<>();
+    Set<Long> protect = new HashSet<>();
+    for (ReplicationTarget t : targets) {
+      JobState.Target prev = st.target(t.name());
+      if (stop.getAsBoolean()) {
+        reports.add(new PassReport.TargetReport(t.name(), t.where(), List.of(), List.of(), prev.base(),
+            "skipped: the job is stopping"));
+        protectRecorded(prev, src, protect);
+        continue;
+      }
+      TargetPass p = new TargetPass(t, spec.targets().stream().filter(x -> x.name().equals(t.name())).findFirst()
+          .orElseThrow().retention());
+      p.run(src, now, dryRun, stop);
+      reports.add(p.report());
+      if (p.listed) {
+        if (p.base != null) {
+          protect.add(p.base.id());
+        }
+      } else {
+        protectRecorded(prev, src, protect);
+      }
+      if (!dryRun) {
+        boolean ok = p.error == null;
+        st = st.withTarget(t.name(), new JobState.Target(now, ok ? now : prev.lastSuccess(),
+            ok ? null : p.error, ok ? 0 : prev.failures() + 1, prev.bytesSent() + p.bytes,
+            ok ? p.bytes : prev.lastBytes(),
+            p.listed ? p.base : prev.base(), p.listed ? (p.base == null ? null : p.base.time()) : prev.baseTime()));
+      }
+    }
+
+    List<Snap> pruned = new ArrayList<>();
+    if (!stop.getAsBoolean()) {
+      List<Snap> owned = src.stream().filter(Snap::owned).toList();
+      Set<Long> keep = spec.retention().keep(owned, now, spec.zone());
+      keep.addAll(protect);
+      for (Snap s : owned) {
+        if (!keep.contains(s.id()) && s.id() != Snap.PLANNED) {
+          pruned.add(s);
+        }
+      }
+      assert pruned.stream().noneMatch(s -> protect.contains(s.id())) : "pruning a target's base on the source";
+      if (!dryRun) {
+        for (Snap s : pruned) {
+          try {
+            source.deleteSnapshot(s.id());
+          } catch (IOException | RuntimeException e) {
+            sourceError = (sourceError == null ? "" : sourceError + "; ") + "pruning snapshot " + s.id() + ": "
+                + message(e);
+            break;
+          }
+        }
+        hook.after("prune:source");
+      }
+    }
+
+    PassReport report = new PassReport(dryRun, now, taken, List.copyOf(pruned), sourceError, List.copyOf(reports));
+    if (!dryRun) {
+      Instant end = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+      boolean ok = report.ok();
+      state.save(new JobState(end, ok ? end : st.lastSuccess(), ok ? null : report.failures(),
+          ok ? 0 : st.failures() + 1, taken != null ? taken.name() : st.lastSnapshot(),
+          takeSnapshot || st.nextRun() == null ? spec.schedule().next(now) : st.nextRun(), null, st.targets()));
+    }
+    return report;
+  }
+
+  /** The base the state file records for a target not listed this pass, if the source still has it. */
+  private static void protectRecorded(JobState.Target prev, List<Snap> src, Set<Long> protect) {
+    if (prev.base() != null && src.stream().anyMatch(s -> s.sameAs(prev.base()))) {
+      protect.add(prev.base().id());
+    }
+  }
+
+  /** One target's part of a pass. */
+  private final class TargetPass {
+    final ReplicationTarget target;
+    final RetentionPolicy retention;
+    final List<PassReport.Send> sends = new ArrayList<>();
+    final List<Snap> pruned = new ArrayList<>();
+    boolean listed;
+    Snap base;
+    long bytes;
+    String error;
+
+    TargetPass(ReplicationTarget target, RetentionPolicy retention) {
+      this.target = target;
+      this.retention = retention;
+    }
+
+    void run(List<Snap> src, Instant now, boolean dryRun, BooleanSupplier stop) throws IOException {
+      try {
+        List<Snap> dst = snaps(target.snapshots());
+        listed = true;
+        base = newestCommon(src, dst);
+        long dstNewest = dst.stream().mapToLong(Snap::id).max().orElse(0);
+        List<Snap> owned = src.stream().filter(Snap::owned).sorted(Comparator.comparingLong(Snap::id)).toList();
+        List<Snap> todo = new ArrayList<>();
+        for (Snap s : owned) {
+          if (s.id() > dstNewest && (base == null || s.id() > base.id())) {
+            todo.add(s);
+          }
+        }
+        if (base == null && !todo.isEmpty()) {
+          todo = List.of(todo.get(todo.size() - 1)); // no common base: one full delta of the newest
+        }
+        Snap newest = owned.isEmpty() ? null : owned.get(owned.size() - 1);
+        if (todo.isEmpty() && newest != null && (base == null || newest.id() > base.id())) {
+          throw new IOException("the target holds snapshot " + dstNewest + ", newer than the source's newest ("
+              + newest.id() + "), which it does not share: it diverged (delete the target's newer snapshots, "
+              + "or give the job another target)");
+        }
+        for (Snap s : todo) {
+          if (stop.getAsBoolean()) {
+            throw new IOException("stopped before sending snapshot " + s.id());
+          }
+          long b = dryRun ? 0 : target.send(source, base == null ? Volume.ORIGIN : base.id(), s.id(), key);
+          sends.add(new PassReport.Send(base, s, b));
+          bytes += b;
+          dst.add(s);
+          base = s;
+          hook.after("send:" + target.name());
+        }
+        Set<Long> keep = retention.keep(dst.stream().filter(Snap::owned).toList(), now, spec.zone());
+        if (base != null) {
+          keep.add(base.id()); // never the base of the next increment
+        }
+        for (Snap s : dst) {
+          if (s.owned() && !keep.contains(s.id())) {
+            pruned.add(s);
+          }
+        }
+        assert base == null || pruned.stream().noneMatch(s -> s.id() == base.id()) : "pruning the base " + base;
+        if (!dryRun && !pruned.isEmpty()) {
+          target.delete(pruned.stream().map(Snap::id).toList());
+          hook.after("prune:" + target.name());
+        }
+      } catch (IOException | RuntimeException e) {
+        error = message(e);
+      }
+    }
+
+    PassReport.TargetReport report() {
+      return new PassReport.TargetReport(target.name(), target.where(), List.copyOf(sends), List.copyOf(pruned), base,
+          error);
+    }
+  }
+
+  static Snap newestCommon(List<Snap> src, List<Snap> dst) {
+    Snap best = null;
+    for (Snap d : dst) {
+      for (Snap s : src) {
+        if (s.sameAs(d) && (best == null || s.id() > best.id())) {
+          best = s;
+        }
+      }
+    }
+    return best;
+  }
+
+  private List<Snap> snaps(List<SnapshotInfo> infos) {
+    List<Snap> out = new ArrayList<>();
+    for (SnapshotInfo i : infos) {
+      out.add(snap(i));
+    }
+    return out;
+  }
+
+  private Snap snap(SnapshotInfo i) {
+    return new Snap(i.id(), i.uuid(), i.name(), spec.names().parseTime(i.name()));
+  }
+
+  static String message(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.replace('\n', ' ');
+  }
+}

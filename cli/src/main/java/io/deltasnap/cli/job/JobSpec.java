@@ -1,0 +1,53 @@
+package io.deltasnap.cli.job;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+
+/**
+ * A parsed, checked job file. Paths are absolute (relative ones were resolved against the job
+ * file's directory).
+ *
+ * @param name the job's name ({@code {job}} in snapshot names, and in messages)
+ * @param file the job file
+ * @param volume the source volume directory
+ * @param schedule when {@code job daemon} runs passes
+ * @param zone time zone of cron lines, {@code {time:PATTERN}} and retention periods
+ * @param names snapshot name template
+ * @param key the private key that signs deltas (null when there are no targets)
+ * @param trust the trust file local targets verify with (null: the key's own public key)
+ * @param state the state file
+ * @param retention retention on the source
+ * @param retryInitial first retry delay after a failed pass
+ * @param retryMax cap of the exponential backoff
+ * @param targets where snapshots go, in order
+ */
+public record JobSpec(String name, Path file, Path volume, Schedule schedule, ZoneId zone, NameTemplate names,
+    Path key, Path trust, Path state, RetentionPolicy retention, Duration retryInitial, Duration retryMax,
+    List<TargetSpec> targets) {
+
+  /**
+   * One target.
+   *
+   * @param name unique within the job (state and reports are per name)
+   * @param path a local replica directory (or null)
+   * @param to a network receiver {@code host:port} (or null)
+   * @param retention retention on this target
+   * @param trust trust file for this target (null: the job's)
+   */
+  public record TargetSpec(String name, Path path, String to, RetentionPolicy retention, Path trust) {
+    public String where() {
+      return path != null ? path.toString() : to;
+    }
+  }
+
+  /** The delay before retry number {@code failures} (1, 2, ...): doubling, capped. */
+  public Duration backoff(int failures) {
+    Duration d = retryInitial;
+    for (int i = 1; i < failures && d.compareTo(retryMax) < 0; i++) {
+      d = d.multipliedBy(2);
+    }
+    return d.compareTo(retryMax) > 0 ? retryMax : d;
+  }
+}

@@ -1,0 +1,52 @@
+package io.deltasnap.cli.job;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What one pass did (or, in a dry run, would do).
+ *
+ * @param dryRun nothing was changed
+ * @param started when the pass began (the job's clock)
+ * @param snapshot the snapshot taken (or planned), null if none
+ * @param sourcePruned snapshots deleted (or to delete) on the source
+ * @param sourceError why the source step failed, or null
+ * @param targets per target, in job-file order
+ */
+public record PassReport(boolean dryRun, Instant started, Snap snapshot, List<Snap> sourcePruned, String sourceError,
+    List<TargetReport> targets) {
+
+  /** One send: a full delta when {@code base} is null. */
+  public record Send(Snap base, Snap snapshot, long bytes) {}
+
+  /**
+   * One target's part of the pass.
+   *
+   * @param name target name
+   * @param where its path or address
+   * @param sends what was sent (or would be), in order
+   * @param pruned snapshots deleted (or to delete) on it
+   * @param base the newest snapshot it shares with the source after the pass (null: none)
+   * @param error why it failed, or null; skipped targets (stop requested) say so here
+   */
+  public record TargetReport(String name, String where, List<Send> sends, List<Snap> pruned, Snap base,
+      String error) {}
+
+  public boolean ok() {
+    return sourceError == null && targets.stream().allMatch(t -> t.error() == null);
+  }
+
+  /** One line per failure, for the exit message. */
+  public String failures() {
+    StringBuilder sb = new StringBuilder();
+    if (sourceError != null) {
+      sb.append(sourceError);
+    }
+    for (TargetReport t : targets) {
+      if (t.error() != null) {
+        sb.append(sb.length() == 0 ? "" : "; ").append("target ").append(t.name()).append(": ").append(t.error());
+      }
+    }
+    return sb.toString();
+  }
+}

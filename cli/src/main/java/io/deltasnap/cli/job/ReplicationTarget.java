@@ -1,0 +1,36 @@
+package io.deltasnap.cli.job;
+
+import io.deltasnap.engine.SnapshotInfo;
+import io.deltasnap.engine.Volume;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+
+/**
+ * Where a job replicates to. Every call stands alone (a target may go away between calls), and a
+ * failure is an exception: the pass records it for this target and goes on with the others.
+ */
+public interface ReplicationTarget {
+  /** The target's name in the job file. */
+  String name();
+
+  /** Where it is, for messages. */
+  String where();
+
+  /**
+   * The target's live snapshots, oldest first; empty if it holds no replica yet. Throws when the
+   * target cannot be reached.
+   */
+  List<SnapshotInfo> snapshots() throws IOException;
+
+  /**
+   * Sends snapshot {@code target} of {@code source} as an increment from {@code base}, or as a
+   * full delta when {@code base} is {@link Volume#ORIGIN}; returns the delta's size in bytes. The
+   * target shows the snapshot only if this returns (atomic apply).
+   */
+  long send(Volume source, long base, long target, Ed25519PrivateKeyParameters key) throws IOException;
+
+  /** Deletes these snapshots on the target. */
+  void delete(Collection<Long> ids) throws IOException;
+}

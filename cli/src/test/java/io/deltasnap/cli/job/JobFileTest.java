@@ -1,0 +1,102 @@
+package io.deltasnap.cli.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JobFileTest {
+  static final Path FILE = Path.of("/etc/deltasnap/vol.yaml");
+
+  static JobSpec parse(String text) {
+    return JobFile.parse(text, FILE);
+  }
+
+  static String err(String text) {
+    return assertThrows(JobFileException.class, () -> parse(text)).getMessage();
+  }
+
+  @Test
+  void fullJobFileParses() {
+    JobSpec j = parse("""
+        volume: ../../srv/vol
+        schedule: 15m
+        key: job.key
+        retention: {last: 4, hourly: 24, daily: 30, monthly: 12}
+        targets:
+          - name: near
+            path: /srv/replica
+            retention: {hourly: 48}
+          - path: /mnt/usb/replica
+        """);
+    assertEquals("vol", j.name());
+    assertEquals(Path.of("/srv/vol"), j.volume());
+    assertEquals(Path.of("/etc/deltasnap/job.key"), j.key());
+    assertEquals(Path.of("/etc/deltasnap/vol.yaml.state"), j.state());
+    assertEquals(new Schedule.Every(Duration.ofMinutes(15)), j.schedule());
+    assertEquals(new RetentionPolicy(4, Map.of(RetentionPolicy.Period.HOURLY, 24, RetentionPolicy.Period.DAILY, 30,
+        RetentionPolicy.Period.MONTHLY, 12)), j.retention());
+    assertEquals(2, j.targets().size());
+    assertEquals("replica", j.targets().get(1).name());
+    assertTrue(j.targets().get(1).retention().keepsAll());
+    assertEquals(new RetentionPolicy(1, Map.of(RetentionPolicy.Period.HOURLY, 48)), j.targets().get(0).retention());
+  }
+
+  @Test
+  void mistakesAreNamed() {
+    assertTrue(err("volume: v\nschedule: 1h\nretension: {last: 3}\n").contains("unknown field \"retension\""));
+    assertTrue(err("schedule: 1h\n").contains("volume: is required"));
+    assertTrue(err("volume: v\nschedule: often\n").contains("not a duration"));
+    assertTrue(err("volume: v\nschedule: '*/15 * * *'\n").contains("not a duration"));
+    assertTrue(err("volume: v\nschedule: '61 * * * *'\n").contains("bad cron minute"));
+    assertTrue(err("volume: v\nschedule: '0 0 31 2 *'\n").contains("never fires"));
+    assertTrue(err("volume: v\nschedule: 1h\nsnapshots: {name: 'auto'}\n").contains("needs {time}"));
+    assertTrue(err("volume: v\nschedule: 1h\nsnapshots: {name: 'a-{time:yyyy-MM-dd}'}\n").contains("to the second"));
+    assertTrue(err("volume: v\nschedule: 1h\nretention: {hourly: -1}\n").contains("count ≥ 0"));
+    assertTrue(err("volume: v\nschedule: 1h\ntargets: [{path: /r}]\n").contains("key: "));
+    assertTrue(err("volume: v\nschedule: 1h\nkey: k\ntargets: [{to: 'host:7000', retention: {daily: 3}}]\n")
+        .contains("cannot delete snapshots on the receiver"));
+    assertTrue(err("volume: v\nschedule: 1h\nkey: k\ntargets: [{to: 'host'}]\n").contains("not host:port"));
+    assertEquals("backup_7000", parse("volume: v\nschedule: 1h\nkey: k\ntargets: [{to: 'backup:7000'}]\n")
+        .targets().get(0).name());
+    assertTrue(err("volume: v\nschedule: 1h\nkey: k\ntargets: [{path: /a/r}, {path: /b/r}]\n").contains("two targets"));
+    assertTrue(err("volume: [\n").contains("not valid YAML"));
+  }
+
+  @Test
+  void namesCarryTheirTime() {
+    NameTemplate t = NameTemplate.parse("{job}-{time}", "vol", ZoneOffset.UTC, "x");
+    Instant at = Instant.parse("2026-11-28T13:15:07Z");
+    assertEquals("vol-20261128T131507Z", t.format(at));
+    assertEquals(at, t.parseTime("vol-20261128T131507Z"));
+    assertNull(t.parseTime("other-20261128T131507Z"));
+    assertNull(t.parseTime("manual"));
+    NameTemplate local = NameTemplate.parse("auto_{time:yyyy-MM-dd_HH.mm.ss}", "vol", java.time.ZoneId.of("Europe/Paris"), "x");
+    assertEquals("auto_2026-11-28_14.15.07", local.format(at));
+    assertEquals(at, local.parseTime("auto_2026-11-28_14.15.07"));
+  }
+
+  @Test
+  void schedulesComeOnTime() {
+    Instant now = Instant.parse("2026-11-28T13:07:30Z");
+    assertEquals(Instant.parse("2026-11-28T13:15:00Z"), new Schedule.Every(Duration.ofMinutes(15)).next(now));
+    assertEquals(Instant.parse("2026-11-28T13:15:00Z"),
+        new Schedule.Every(Duration.ofMinutes(15)).next(Instant.parse("2026-11-28T13:00:00Z")));
+    Schedule cron = Schedule.parse("*/20 2-3 * * *", ZoneOffset.UTC, "x");
+    assertEquals(Instant.parse("2026-11-29T02:00:00Z"), cron.next(now));
+    assertEquals(Instant.parse("2026-11-29T02:20:00Z"), cron.next(Instant.parse("2026-11-29T02:00:00Z")));
+    // Sunday 2026-11-29; "0 4 1 * 0": the 1st of a month or a Sunday
+    assertEquals(Instant.parse("2026-11-29T04:00:00Z"), Schedule.parse("0 4 1 * 0", ZoneOffset.UTC, "x").next(now));
+    assertEquals(Instant.parse("2026-12-01T04:00:00Z"),
+        Schedule.parse("0 4 1 * *", ZoneOffset.UTC, "x").next(now));
+    assertEquals(Instant.parse("2026-11-28T12:30:00Z"), // 13:30 in Paris
+        Schedule.parse("30 13 * * *", java.time.ZoneId.of("Europe/Paris"), "x").next(Instant.parse("2026-11-28T12:00:00Z")));
+  }
+}
