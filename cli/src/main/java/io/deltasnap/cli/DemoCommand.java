@@ -8,13 +8,13 @@ import io.deltasnap.engine.DiffResult;
 import io.deltasnap.engine.DirectoryStorage;
 import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
-import io.deltasnap.receiver.DeltaApplier;
+import io.deltasnap.receiver.Replica;
+import io.deltasnap.receiver.ReplicationServer;
 import io.deltasnap.sender.DeltaProducer;
+import io.deltasnap.sender.ReplicationClient;
+import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,15 +23,14 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", description = {
-    "The main job end to end on local volumes: write a realistic data set, snapshot, replicate it,",
-    "change a little, replicate the increment, lose the origin, restore it, and verify every step",
-    "byte for byte. Prints what it did with sizes, times and ratios."})
+    "The main job end to end on local volumes: write a realistic data set, snapshot, send it to a",
+    "receiver over loopback, change a little, send the increment, clobber the origin, restore it,",
+    "and verify every step byte for byte. Prints what it did with sizes, times and ratios."})
 final class DemoCommand extends VolumeCommand {
   @Option(names = "--dir", paramLabel = "DIR", description = "Where to put the volumes (default: a temporary directory, removed after).")
   Path dir;
@@ -79,12 +78,15 @@ final class DemoCommand extends VolumeCommand {
 
   private void run(Path root) throws IOException {
     Path src = root.resolve("source");
-    Path rep = root.resolve("replica");
     Ed25519PrivateKeyParameters key = Keys.generate();
     TrustedKeys trust = TrustedKeys.of(new SignerKey(Keys.publicKey(key), "demo"));
     say("deltasnap demo in %s", root);
     long t0 = System.nanoTime();
-    try (Volume v = Volume.create(new DirectoryStorage(src), CreateOptions.of(size))) {
+    try (Volume v = Volume.create(new DirectoryStorage(src), CreateOptions.of(size));
+        Replica rep = Replica.open(root.resolve("replica"), common.cacheBytes());
+        ReplicationServer receiver = ReplicationServer.start(new InetSocketAddress("127.0.0.1", 0), rep, trust,
+            Optional.empty(), ReplicationServer.Settings.defaults(), line -> { })) {
+      InetSocketAddress to = receiver.address();
       long written = fill(v, new Random(2026));
       double s = secs(t0);
       say("1. wrote a %s data set (text, logs, media, empty space) into a %s volume in %.2f s",
@@ -97,10 +99,10 @@ final class DemoCommand extends VolumeCommand {
       say("2. took snapshot %d \"initial\" in %.1f ms (one commit, whatever the volume size)", first.id(), secs(t1) * 1000);
 
       long t2 = System.nanoTime();
-      Transfer full = replicate(v, Volume.ORIGIN, first.id(), key, trust, rep);
-      say("3. replicated it in full: the %s volume travelled as %s (%.1fx smaller), %.2f s, %s/s",
-          Sizes.human(full.dataBytes), Sizes.human(full.wireBytes), ratio(full.dataBytes, full.wireBytes), secs(t2),
-          Sizes.human((long) (size / secs(t2))));
+      Transfer full = replicate(v, first.id(), key, to);
+      say("3. sent it to a receiver on %s:%d in full (signed, zstd): the %s volume travelled as %s (%.1fx "
+          + "smaller), %.2f s, %s/s", to.getHostString(), to.getPort(), Sizes.human(full.dataBytes),
+          Sizes.human(full.wireBytes), ratio(full.dataBytes, full.wireBytes), secs(t2), Sizes.human((long) (size / secs(t2))));
       verify(v, rep, first.id(), "replica snapshot " + first.id());
       report.put("full", full.json(secs(t2)));
 
@@ -112,9 +114,9 @@ final class DemoCommand extends VolumeCommand {
           Sizes.human(d.changedBytes()), d.extents().size());
 
       long t3 = System.nanoTime();
-      Transfer inc = replicate(v, first.id(), second.id(), key, trust, rep);
-      say("5. replicated the increment: %s on the wire (%.1f%% of a full copy), %.2f s",
-          Sizes.human(inc.wireBytes), 100.0 * inc.wireBytes / full.wireBytes, secs(t3));
+      Transfer inc = replicate(v, second.id(), key, to);
+      say("5. sent the increment from snapshot %d, the newest both sides hold: %s on the wire (%.1f%% of the "
+          + "full send), %.2f s", inc.base, Sizes.human(inc.wireBytes), 100.0 * inc.wireBytes / full.wireBytes, secs(t3));
       verify(v, rep, second.id(), "replica snapshot " + second.id());
       report.put("incremental", inc.json(secs(t3)));
 
@@ -134,7 +136,7 @@ final class DemoCommand extends VolumeCommand {
   }
 
   /** What one replication moved. */
-  private record Transfer(long dataBytes, long wireBytes) {
+  private record Transfer(long dataBytes, long wireBytes, long base) {
     Map<String, Object> json(double seconds) {
       Map<String, Object> m = Json.obj();
       m.put("dataBytes", dataBytes);
@@ -144,47 +146,13 @@ final class DemoCommand extends VolumeCommand {
     }
   }
 
-  /** Streams the delta base→target through a pipe into the replica, as a receiver would. */
-  private static Transfer replicate(Volume v, long base, long target, Ed25519PrivateKeyParameters key,
-      TrustedKeys trust, Path replica) throws IOException {
-    PipedInputStream in = new PipedInputStream(4 << 20);
-    PipedOutputStream pout = new PipedOutputStream(in);
-    long[] wire = {0};
-    CompletableFuture<DeltaProducer.Result> sent = CompletableFuture.supplyAsync(() -> {
-      try (OutputStream o = new CountingOutput(pout, wire)) {
-        return DeltaProducer.write(v, base, target, key, o, DeltaProducer.Options.defaults(), Volume.Progress.NONE);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
-    DeltaApplier.Result r;
-    try (InputStream i = in) {
-      r = DeltaApplier.apply(new DirectoryStorage(replica), i, trust, Volume.Progress.NONE);
-    }
-    try {
-      DeltaProducer.Result p = sent.join();
-      return new Transfer(p.changedBytes(), wire[0]);
-    } catch (java.util.concurrent.CompletionException e) {
-      throw new IOException("sending failed: " + e.getCause().getMessage(), e.getCause());
-    } finally {
-      if (r == null) {
-        throw new IOException("nothing applied");
-      }
-    }
-  }
-
-  private static final class CountingOutput extends java.io.FilterOutputStream {
-    private final long[] count;
-
-    CountingOutput(OutputStream out, long[] count) {
-      super(out);
-      this.count = count;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count[0] += len;
+  /** Sends to the receiver on loopback, from the newest snapshot both sides hold; waits for its commit. */
+  private static Transfer replicate(Volume v, long target, Ed25519PrivateKeyParameters key,
+      InetSocketAddress receiver) throws IOException {
+    try (ReplicationClient c = ReplicationClient.connect(receiver, key, v.uuid(), ReplicationClient.Options.defaults())) {
+      long base = ReplicationClient.commonBase(v, target, c.replicaVolume(), c.replicaSnapshots());
+      ReplicationClient.Outcome o = c.send(v, base, target, key, DeltaProducer.Options.defaults(), Volume.Progress.NONE);
+      return new Transfer(v.diff(base, target).changedBytes(), o.wireBytes(), base);
     }
   }
 
@@ -251,10 +219,8 @@ final class DemoCommand extends VolumeCommand {
     return (int) Math.max(16, size / (4 << 20));
   }
 
-  private static void verify(Volume src, Path replica, long id, String what) throws IOException {
-    try (Volume rep = Volume.open(new DirectoryStorage(replica))) {
-      compare(src, id, rep, id, what);
-    }
+  private static void verify(Volume src, Replica replica, long id, String what) throws IOException {
+    compare(src, id, replica.volume(), id, what);
   }
 
   private static void verifyOrigin(Volume v, long id) throws IOException {
