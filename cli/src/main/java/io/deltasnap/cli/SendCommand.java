@@ -26,6 +26,9 @@ import picocli.CommandLine.Parameters;
     "A VOLUME held by a running 'serve' or 'receive' (a replica, sending on along a cascade) is sent by that "
         + "process through its control socket: give absolute paths."})
 final class SendCommand extends VolumeCommand {
+  /** A delta's header is at most this long: a fresh transfer "resumes" right after it. */
+  private static final long MAX_HEADER = 4096;
+
   @Parameters(index = "0", paramLabel = "VOLUME")
   Path dir;
 
@@ -157,7 +160,7 @@ final class SendCommand extends VolumeCommand {
     } else {
       out().println("sent snapshot " + r.snapshotId() + (r.base() == Volume.ORIGIN ? " (full delta)" : " from base " + r.base())
           + ": " + Sizes.human(r.bytesSent()) + " of a " + Sizes.human(r.streamBytes()) + " delta"
-          + (r.streamBytes() - r.bytesSent() > 0 && r.resumedFrom() > 0 ? ", resumed at byte " + r.resumedFrom() : "")
+          + (r.resumedFrom() > MAX_HEADER ? ", resumed at byte " + r.resumedFrom() : "")
           + String.format(Locale.ROOT, " in %.1f s (%s/s)", r.seconds(),
               Sizes.human((long) (r.bytesSent() / Math.max(1e-3, r.seconds())))));
     }
