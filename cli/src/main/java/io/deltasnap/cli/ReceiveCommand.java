@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -97,31 +96,8 @@ final class ReceiveCommand extends VolumeCommand {
       replica.close();
       throw e;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      try {
-        server.close();
-        control.close();
-        replica.close();
-      } catch (Exception e) {
-        System.err.println("deltasnap: while stopping: " + e.getMessage());
-      }
-      stopped.countDown();
-    }, "deltasnap-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    if (common.json) {
-      Map<String, Object> m = Json.obj();
-      m.put("host", server.address().getHostString());
-      m.put("port", server.port());
-      out().println(Json.write(m).replace("\n", " "));
-    } else {
-      err().println("receiving into " + dir + " on " + server.address().getHostString() + ":" + server.port()
-          + (tls.isPresent() ? " (TLS)" : "") + "; stop with Ctrl-C");
-    }
-    out().flush();
-    err().flush();
-    stopped.await();
-    return 0;
+    return runUntilStopped(server.address(), "receiving into " + dir + " on " + server.address().getHostString() + ":"
+        + server.port() + (tls.isPresent() ? " (TLS)" : "") + "; stop with Ctrl-C", server, control, replica);
   }
 
   /** Lends the replica's volume to commands arriving on the control socket. */

@@ -8,9 +8,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,7 +48,6 @@ final class ServeCommand extends VolumeCommand {
       throw new Main.UserError("no volume at " + dir);
     }
     Volume v = Volume.open(new DirectoryStorage(dir), common.cacheBytes());
-    CountDownLatch stopped = new CountDownLatch(1);
     NbdServer server;
     ControlSocket control;
     try {
@@ -66,29 +63,7 @@ final class ServeCommand extends VolumeCommand {
       throw e;
     }
     v.startBackgroundReclaim();
-    Thread hook = new Thread(() -> {
-      try {
-        server.close();
-        control.close();
-        v.close();
-      } catch (Exception e) {
-        System.err.println("deltasnap: while stopping: " + e.getMessage());
-      }
-      stopped.countDown();
-    }, "deltasnap-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
-    if (common.json) {
-      Map<String, Object> m = Json.obj();
-      m.put("host", server.address().getHostString());
-      m.put("port", server.port());
-      out().println(Json.write(m).replace("\n", " "));
-    } else {
-      err().println("serving " + dir + " on nbd://" + server.address().getHostString() + ":" + server.port()
-          + "/origin (and /snapshot-ID); stop with Ctrl-C");
-    }
-    out().flush();
-    err().flush();
-    stopped.await();
-    return 0;
+    return runUntilStopped(server.address(), "serving " + dir + " on nbd://" + server.address().getHostString() + ":"
+        + server.port() + "/origin (and /snapshot-ID); stop with Ctrl-C", server, control, v);
   }
 }

@@ -32,6 +32,37 @@ abstract class VolumeCommand implements Callable<Integer> {
     return false;
   }
 
+  /**
+   * For servers: prints where it listens ({@code --json}: one line with host and port on stdout),
+   * then waits until SIGTERM or Ctrl-C, when {@code resources} are closed in order.
+   */
+  int runUntilStopped(java.net.InetSocketAddress bound, String listening, AutoCloseable... resources)
+      throws InterruptedException {
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (AutoCloseable c : resources) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          System.err.println("deltasnap: while stopping: " + e.getMessage());
+        }
+      }
+      stopped.countDown();
+    }, "deltasnap-stop"));
+    if (common.json) {
+      java.util.Map<String, Object> m = Json.obj();
+      m.put("host", bound.getHostString());
+      m.put("port", bound.getPort());
+      out().println(Json.write(m).replace("\n", " "));
+    } else {
+      err().println(listening);
+    }
+    out().flush();
+    err().flush();
+    stopped.await();
+    return 0;
+  }
+
   VolumeHandle open(Path dir) throws IOException {
     Main root = (Main) spec.root().userObject();
     return root.source().open(dir, common.cacheBytes(), forwardable());

@@ -267,7 +267,9 @@ public final class Volume implements Closeable {
           throw new InvalidRequestException("snapshot " + snap + " is read-only");
         }
       }
-      Batch pending = null; // origin writes: batch N's commit runs while batch N+1 is copied
+      // origin writes: the commits of earlier batches run while later ones are copied, and one
+      // commit covers every batch copied before it started
+      java.util.ArrayDeque<Batch> pending = new java.util.ArrayDeque<>();
       try {
         while (src.hasRemaining()) {
           long first = offset >>> chunkShift;
@@ -276,25 +278,20 @@ public final class Volume implements Closeable {
           int n = (int) (end - offset);
           ByteBuffer piece = src.slice(src.position(), n);
           while (true) {
-            // holding a pending batch, only try: blocking could close a lock-order cycle
-            List<ReentrantReadWriteLock> held = pending == null ? chunkLocks.lockRange(first, last)
+            // holding pending batches, only try: blocking could close a lock-order cycle
+            List<ReentrantReadWriteLock> held = pending.isEmpty() ? chunkLocks.lockRange(first, last)
                 : chunkLocks.tryLockRange(first, last);
             if (held == null) {
-              Batch p = pending;
-              pending = null;
-              finishBatch(p);
+              finishBatch(pending.poll());
               continue;
             }
             try {
               if (snap == ORIGIN) {
-                Batch b = new Batch(held, preserveBatch(first, last), offset, piece);
+                pending.add(new Batch(held, preserveBatch(first, last), offset, piece));
                 held = null; // the batch owns its locks now
-                if (pending != null) {
-                  Batch p = pending;
-                  pending = null;
-                  finishBatch(p);
+                while (pending.size() > PIPELINE_DEPTH || (!pending.isEmpty() && pending.peek().committed())) {
+                  finishBatch(pending.poll());
                 }
-                pending = b;
               } else {
                 writeSnapshotBatch(snap, first, last, offset, piece);
               }
@@ -309,10 +306,8 @@ public final class Volume implements Closeable {
                 ChunkLocks.unlock(held);
               }
             }
-            if (pending != null) {
-              Batch p = pending;
-              pending = null;
-              finishBatch(p);
+            while (!pending.isEmpty()) {
+              finishBatch(pending.poll());
             }
             volumeLock.readLock().unlock();
             try {
@@ -324,15 +319,13 @@ public final class Volume implements Closeable {
           src.position(src.position() + n);
           offset = end;
         }
-        if (pending != null) {
-          Batch p = pending;
-          pending = null;
-          finishBatch(p);
+        while (!pending.isEmpty()) {
+          finishBatch(pending.poll());
         }
       } finally {
-        if (pending != null) { // failing: still complete the batch whose copies are committing
+        while (!pending.isEmpty()) { // failing: still complete the batches whose copies are committing
           try {
-            finishBatch(pending);
+            finishBatch(pending.poll());
           } catch (IOException suppressed) {
             // the first failure is the one reported
           }
@@ -375,7 +368,14 @@ public final class Volume implements Closeable {
 
   /** A batch whose copies are committing; its origin write waits for that (invariant 2). */
   private record Batch(List<ReentrantReadWriteLock> locks, java.util.concurrent.Future<?> commit, long offset,
-      ByteBuffer data) {}
+      ByteBuffer data) {
+    boolean committed() {
+      return commit == null || commit.isDone();
+    }
+  }
+
+  /** Batches a writer may have copied whose commits are still running. */
+  static final int PIPELINE_DEPTH = 3;
 
   /** Waits for the batch's copies to be durable, then overwrites the origin and unlocks. */
   private void finishBatch(Batch b) throws IOException {

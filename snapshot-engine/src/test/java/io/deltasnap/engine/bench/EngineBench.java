@@ -110,6 +110,14 @@ public final class EngineBench {
     }
   }
 
+  static void syncAll() {
+    try {
+      new ProcessBuilder("sync").start().waitFor();
+    } catch (IOException | InterruptedException e) {
+      // measure anyway
+    }
+  }
+
   static void sequentialWrites() throws IOException {
     long size = (long) (1024L * 1024 * 1024 * scale);
     Path raw = dir.resolve("raw.img");
@@ -132,6 +140,7 @@ public final class EngineBench {
         dropCaches();
         v1[round] = volumeWrite(v, size); // every chunk copied once
         v.createSnapshot("t", false);
+        syncAll(); // written back, but still cached
         v2[round] = volumeWrite(v, size); // the same with the old data still in the page cache
         if (round % 2 == 0) {
           dropCaches();
