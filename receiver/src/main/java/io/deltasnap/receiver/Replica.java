@@ -46,6 +46,7 @@ public final class Replica implements Closeable {
     Replica r = new Replica(dir, cacheBytes);
     if (r.storage.storeExists()) {
       r.volume = Volume.open(r.storage, cacheBytes);
+      r.volume.startBackgroundReclaim(); // deletions on the replica give their space back while it serves
     }
     return r;
   }
@@ -72,6 +73,7 @@ public final class Replica implements Closeable {
   Volume create(DeltaHeader h) throws IOException {
     Volume v = Volume.create(storage, CreateOptions.of(h.volumeSize()).withChunkSize(h.chunkSize())
         .withUuid(h.volume()).withCacheBytes(cacheBytes));
+    v.startBackgroundReclaim();
     volume = v;
     return v;
   }
