@@ -48,6 +48,11 @@ final class ReceiveCommand extends VolumeCommand {
       description = "Discard a staged transfer nobody resumed for this long (e.g. 90s, 30m, 24h, 7d; default 24h).")
   Duration staleAfter;
 
+  @Option(names = "--allow-prune", description = "Let trusted senders delete snapshots on this replica "
+      + "(needed for a job's retention on a network target). Off by default: a compromised source then "
+      + "cannot erase the replica's history.")
+  boolean allowPrune;
+
   @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = Durations.class,
       description = "Drop a sender silent for this long (default 120s).")
   Duration idle;
@@ -86,7 +91,8 @@ final class ReceiveCommand extends VolumeCommand {
     Replica replica = Replica.open(dir, common.cacheBytes());
     ReplicationServer server;
     ControlSocket control;
-    ReplicationServer.Settings settings = ReplicationServer.Settings.defaults().withIdle(idle).withStaleAfter(staleAfter);
+    ReplicationServer.Settings settings = ReplicationServer.Settings.defaults().withIdle(idle).withStaleAfter(staleAfter)
+        .withAllowPrune(allowPrune);
     try {
       VolumeSource lend = lend(replica);
       control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));

@@ -115,7 +115,7 @@ final class HandshakeHandler extends SimpleChannelInboundHandler<Protocol.Messag
     ctx.write(new Protocol.Welcome(replicaVolume, snaps.size()));
     List<Protocol.Snap> batch = new ArrayList<>();
     for (SnapshotInfo s : snaps) {
-      batch.add(new Protocol.Snap(s.id(), s.uuid()));
+      batch.add(new Protocol.Snap(s.id(), s.uuid(), s.created(), s.name()));
       if (batch.size() == Protocol.MAX_SNAPSHOTS_PER_FRAME) {
         ctx.write(new Protocol.Snapshots(batch));
         batch = new ArrayList<>();

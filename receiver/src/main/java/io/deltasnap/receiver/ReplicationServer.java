@@ -46,21 +46,31 @@ public final class ReplicationServer implements Closeable {
    * {@code staleAfter}: when another transfer may replace a staged one of another signer, and when
    * a staged transfer is discarded by itself.
    */
-  public record Settings(Duration idle, long checkpointBytes, Duration checkpointInterval, Duration staleAfter) {
+  public record Settings(Duration idle, long checkpointBytes, Duration checkpointInterval, Duration staleAfter,
+      boolean allowPrune) {
+    public Settings(Duration idle, long checkpointBytes, Duration checkpointInterval, Duration staleAfter) {
+      this(idle, checkpointBytes, checkpointInterval, staleAfter, false);
+    }
+
     public static Settings defaults() {
       return new Settings(Duration.ofSeconds(120), 256L << 20, Duration.ofSeconds(2), Duration.ofHours(24));
     }
 
+    /** Lets authenticated senders delete replica snapshots (PRUNE); off by default. */
+    public Settings withAllowPrune(boolean allow) {
+      return new Settings(idle, checkpointBytes, checkpointInterval, staleAfter, allow);
+    }
+
     public Settings withIdle(Duration d) {
-      return new Settings(d, checkpointBytes, checkpointInterval, staleAfter);
+      return new Settings(d, checkpointBytes, checkpointInterval, staleAfter, allowPrune);
     }
 
     public Settings withStaleAfter(Duration d) {
-      return new Settings(idle, checkpointBytes, checkpointInterval, d);
+      return new Settings(idle, checkpointBytes, checkpointInterval, d, allowPrune);
     }
 
     public Settings withCheckpoints(long bytes, Duration interval) {
-      return new Settings(idle, bytes, interval, staleAfter);
+      return new Settings(idle, bytes, interval, staleAfter, allowPrune);
     }
   }
 

@@ -65,6 +65,9 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
     } else if (m instanceof Protocol.Offer o && !offered) {
       offered = true;
       offer(ctx, o.header());
+    } else if (m instanceof Protocol.Prune p && !offered) {
+      offered = true;
+      prune(ctx, p);
     } else if (m instanceof Protocol.End && stream != null) {
       stream.end();
     } else if (m instanceof Protocol.Bye) {
@@ -87,6 +90,51 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
       replica.worker().execute(() -> transfer(ctx.channel(), header, s));
     } catch (RejectedExecutionException e) {
       transfers.unregister(s);
+      replica.release();
+      refuse(ctx, Protocol.Code.SHUTDOWN, "the receiver is stopping");
+    }
+  }
+
+  /**
+   * Deletes the named snapshots (ID and UUID must match; others are skipped) if this receiver
+   * allows senders to prune. Their space comes back through background reclamation.
+   */
+  private void prune(ChannelHandlerContext ctx, Protocol.Prune p) {
+    if (!settings.allowPrune()) {
+      refuse(ctx, Protocol.Code.REFUSED, "this receiver does not let senders delete snapshots (start it with --allow-prune)");
+      return;
+    }
+    if (!replica.tryAcquire()) {
+      refuse(ctx, Protocol.Code.BUSY, "replica " + replica.name() + " is busy with another transfer; try again later");
+      return;
+    }
+    Channel ch = ctx.channel();
+    String who = Keys.fingerprint(key) + " at " + ch.remoteAddress();
+    try {
+      replica.worker().execute(() -> {
+        try {
+          Volume v = replica.volume();
+          long deleted = 0;
+          if (v != null) {
+            for (Protocol.Snap s : p.snapshots()) {
+              io.deltasnap.engine.SnapshotInfo i = v.snapshot(s.id());
+              if (i != null && i.live() && i.uuid().equals(s.uuid())) {
+                v.deleteSnapshot(s.id());
+                deleted++;
+              }
+            }
+          }
+          log.accept("pruned " + deleted + " of " + p.snapshots().size() + " snapshots for " + who);
+          ch.writeAndFlush(new Protocol.Pruned(deleted)).addListener(ChannelFutureListener.CLOSE);
+        } catch (IOException | RuntimeException e) {
+          log.accept("prune from " + who + " failed: " + e.getMessage());
+          ch.writeAndFlush(new Protocol.Error(Protocol.Code.INTERNAL, String.valueOf(e.getMessage())))
+              .addListener(ChannelFutureListener.CLOSE);
+        } finally {
+          replica.release();
+        }
+      });
+    } catch (RejectedExecutionException e) {
       replica.release();
       refuse(ctx, Protocol.Code.SHUTDOWN, "the receiver is stopping");
     }

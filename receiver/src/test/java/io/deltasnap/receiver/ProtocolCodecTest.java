@@ -49,7 +49,9 @@ class ProtocolCodecTest {
         new Protocol.Auth(bytes(64, 3)), new Protocol.Welcome(u, 2), new Protocol.Welcome(null, 0),
         new Protocol.Snapshots(List.of(new Protocol.Snap(7, u), new Protocol.Snap(9, u))),
         new Protocol.Offer(bytes(155, 4)), new Protocol.Accept(12345), new Protocol.End(99),
-        new Protocol.Ack(7, u, 1000), new Protocol.Error(Protocol.Code.BUSY, "busy ✓"), new Protocol.Bye());
+        new Protocol.Ack(7, u, 1000), new Protocol.Error(Protocol.Code.BUSY, "busy ✓"), new Protocol.Bye(),
+        new Protocol.Snapshots(List.of(new Protocol.Snap(3, u, 1_790_000_000_000L, "hourly-2026-11-28T14:00"))),
+        new Protocol.Prune(List.of(new Protocol.Snap(7, u), new Protocol.Snap(8, u))), new Protocol.Pruned(2));
     EmbeddedChannel out = new EmbeddedChannel(Protocol.framePrepender(), new Protocol.Codec());
     for (Protocol.Message m : all) {
       byte[] a = encode(out, m);
@@ -80,6 +82,11 @@ class ProtocolCodecTest {
     ByteBuf lyingSnapshots = Unpooled.buffer().writeInt(9).writeByte(Protocol.SNAPSHOTS).writeInt(100_000)
         .writeBytes(new byte[4]);
     assertThrows(DecoderException.class, () -> in3.writeInbound(lyingSnapshots));
+    EmbeddedChannel in4 = new EmbeddedChannel(Protocol.frameDecoder(), new Protocol.Codec());
+    ByteBuf longName = Unpooled.buffer().writeInt(1 + 4 + 33).writeByte(Protocol.SNAPSHOTS).writeInt(1)
+        .writeLong(1).writeBytes(new byte[16]).writeLong(0).writeByte(200); // a name longer than the frame
+    DecoderException n = assertThrows(DecoderException.class, () -> in4.writeInbound(longName));
+    assertTrue(n.getMessage().contains("runs past"), n.getMessage());
   }
 
   @Test

@@ -41,7 +41,11 @@ public final class Protocol {
   /** Largest frame body (type byte included). */
   public static final int MAX_FRAME = 512 * 1024;
   public static final int MAX_DATA = 256 * 1024;
-  public static final int MAX_SNAPSHOTS_PER_FRAME = 8192;
+  public static final int MAX_SNAPSHOTS_PER_FRAME = 1024;
+  /** Longest snapshot name in a SNAPSHOTS entry, in UTF-8 bytes. */
+  static final int MAX_NAME = 255;
+  /** Bytes of a SNAPSHOTS entry with an empty name: id, uuid, created, name length. */
+  static final int SNAP_MIN = 8 + 16 + 8 + 1;
   public static final int MAX_HEADER = 4096;
   public static final int MIN_HEADER = 148;
   public static final int MAX_MESSAGE = 4096;
@@ -63,6 +67,8 @@ public final class Protocol {
   public static final int ACK = 10;
   public static final int ERROR = 11;
   public static final int BYE = 12;
+  public static final int PRUNE = 13;
+  public static final int PRUNED = 14;
 
   /** Error codes carried by ERROR. */
   public enum Code {
@@ -98,7 +104,19 @@ public final class Protocol {
 
   public record Welcome(UUID replicaVolume, long snapshotCount) implements Message {}
 
-  public record Snap(long id, UUID uuid) {}
+  /**
+   * A replica snapshot: its ID and UUID (what a base is matched by), with its creation time (epoch
+   * ms) and name (≤ 255 UTF-8 bytes) for retention on the sending side.
+   */
+  public record Snap(long id, UUID uuid, long created, String name) {
+    public Snap(long id, UUID uuid) {
+      this(id, uuid, 0, "");
+    }
+
+    public boolean is(long otherId, UUID otherUuid) {
+      return id == otherId && uuid.equals(otherUuid);
+    }
+  }
 
   public record Snapshots(List<Snap> snapshots) implements Message {}
 
@@ -116,6 +134,12 @@ public final class Protocol {
   public record Error(Code code, String message) implements Message {}
 
   public record Bye() implements Message {}
+
+  /** Asks the receiver to delete these snapshots (ID and UUID must both match). */
+  public record Prune(List<Snap> snapshots) implements Message {}
+
+  /** The receiver deleted this many of the snapshots a PRUNE named. */
+  public record Pruned(long deleted) implements Message {}
 
   /**
    * What the sender signs to prove its key: domain || nonce || volume UUID || key || u16 version.
@@ -167,7 +191,9 @@ public final class Protocol {
     } else if (m instanceof Snapshots s) {
       b.writeByte(SNAPSHOTS).writeInt(s.snapshots().size());
       for (Snap x : s.snapshots()) {
-        b.writeLong(x.id()).writeBytes(uuid(x.uuid()));
+        byte[] name = x.name().getBytes(StandardCharsets.UTF_8);
+        int len = Math.min(name.length, MAX_NAME);
+        b.writeLong(x.id()).writeBytes(uuid(x.uuid())).writeLong(x.created()).writeByte(len).writeBytes(name, 0, len);
       }
     } else if (m instanceof Offer o) {
       b.writeByte(OFFER).writeInt(o.header().length).writeBytes(o.header());
@@ -185,6 +211,13 @@ public final class Protocol {
       b.writeByte(ERROR).writeShort(e.code().value).writeShort(n).writeBytes(msg, 0, n);
     } else if (m instanceof Bye) {
       b.writeByte(BYE);
+    } else if (m instanceof Prune pr) {
+      b.writeByte(PRUNE).writeInt(pr.snapshots().size());
+      for (Snap x : pr.snapshots()) {
+        b.writeLong(x.id()).writeBytes(uuid(x.uuid()));
+      }
+    } else if (m instanceof Pruned pd) {
+      b.writeByte(PRUNED).writeLong(pd.deleted());
     } else {
       throw new IllegalArgumentException("unknown message " + m);
     }
@@ -226,14 +259,45 @@ public final class Protocol {
           throw new CorruptedFrameException("SNAPSHOTS frame of " + n + " bytes");
         }
         long count = in.readUnsignedInt();
-        if (count > MAX_SNAPSHOTS_PER_FRAME || n != 4 + count * 24) {
+        if (count > MAX_SNAPSHOTS_PER_FRAME || count * SNAP_MIN > n - 4) {
           throw new CorruptedFrameException("SNAPSHOTS frame: " + count + " entries in " + n + " bytes");
+        }
+        List<Snap> l = new ArrayList<>((int) count);
+        for (int i = 0; i < count; i++) {
+          if (in.readableBytes() < SNAP_MIN) {
+            throw new CorruptedFrameException("SNAPSHOTS entry " + i + " runs past the frame");
+          }
+          long id = in.readLong();
+          UUID u = readUuid(in);
+          long created = in.readLong();
+          int len = in.readUnsignedByte();
+          if (len > in.readableBytes()) {
+            throw new CorruptedFrameException("SNAPSHOTS entry " + i + ": name of " + len + " bytes runs past the frame");
+          }
+          l.add(new Snap(id, u, created, new String(bytes(in, len), StandardCharsets.UTF_8)));
+        }
+        if (in.isReadable()) {
+          throw new CorruptedFrameException("SNAPSHOTS frame: " + in.readableBytes() + " bytes after the last entry");
+        }
+        return new Snapshots(l);
+      }
+      case PRUNE -> {
+        if (n < 4) {
+          throw new CorruptedFrameException("PRUNE frame of " + n + " bytes");
+        }
+        long count = in.readUnsignedInt();
+        if (count > MAX_SNAPSHOTS_PER_FRAME || n != 4 + count * 24) {
+          throw new CorruptedFrameException("PRUNE frame: " + count + " entries in " + n + " bytes");
         }
         List<Snap> l = new ArrayList<>((int) count);
         for (int i = 0; i < count; i++) {
           l.add(new Snap(in.readLong(), readUuid(in)));
         }
-        return new Snapshots(l);
+        return new Prune(l);
+      }
+      case PRUNED -> {
+        need(type, n, 8);
+        return new Pruned(in.readLong());
       }
       case OFFER -> {
         if (n < 4) {

@@ -194,11 +194,23 @@ public final class ReplicationClient implements Closeable {
     }
     long best = Volume.ORIGIN;
     for (SnapshotInfo s : v.snapshots()) {
-      if (s.id() < target && replica.contains(new Protocol.Snap(s.id(), s.uuid()))) {
+      if (s.id() < target && replica.stream().anyMatch(r -> r.is(s.id(), s.uuid()))) {
         best = Math.max(best, s.id());
       }
     }
     return best;
+  }
+
+  /**
+   * Asks the receiver to delete {@code snapshots} (matched by ID and UUID); returns how many it
+   * deleted. The receiver must have been started with {@code --allow-prune}.
+   */
+  public long prune(List<Protocol.Snap> snapshots) throws IOException {
+    if (snapshots.size() > Protocol.MAX_SNAPSHOTS_PER_FRAME) {
+      throw new IllegalArgumentException("prune at most " + Protocol.MAX_SNAPSHOTS_PER_FRAME + " snapshots at a time");
+    }
+    ch.writeAndFlush(new Protocol.Prune(List.copyOf(snapshots)));
+    return expect(Protocol.Pruned.class).deleted();
   }
 
   /** Tells the receiver this session sends nothing (a dry run) and closes. */

@@ -121,10 +121,6 @@ public final class JobFile {
           if (bad != null) {
             throw new JobFileException(w + ": to: " + bad);
           }
-          if (!tr.keepsAll()) {
-            throw new JobFileException(w + ": retention on a network target (to: " + to + ") is not supported yet: "
-                + "the replication protocol cannot delete snapshots on the receiver");
-          }
           if (tf.raw("trust") != null) {
             throw new JobFileException(w + ": trust: is for local targets; a receiver verifies with its own --trust");
           }

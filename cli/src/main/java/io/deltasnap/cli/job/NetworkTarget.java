@@ -92,7 +92,7 @@ public final class NetworkTarget implements ReplicationTarget {
     try (ReplicationClient c = connect()) {
       List<SnapshotInfo> out = new ArrayList<>();
       for (Protocol.Snap s : c.replicaSnapshots()) {
-        out.add(new SnapshotInfo(s.id(), s.uuid(), "", 0, 0, false, SnapshotInfo.LIVE));
+        out.add(new SnapshotInfo(s.id(), s.uuid(), s.name(), s.created(), 0, false, SnapshotInfo.LIVE));
       }
       c.bye();
       return out;
@@ -106,8 +106,25 @@ public final class NetworkTarget implements ReplicationTarget {
     }
   }
 
+  /** Deletes on the receiver, which must run with {@code --allow-prune}; matched by ID and UUID. */
   @Override
   public void delete(Collection<Long> ids) throws IOException {
-    throw new IOException("deleting snapshots on a network target is not supported (prune them on " + to + ")");
+    if (ids.isEmpty()) {
+      return;
+    }
+    List<Protocol.Snap> named = new ArrayList<>();
+    try (ReplicationClient c = connect()) {
+      for (Protocol.Snap s : c.replicaSnapshots()) {
+        if (ids.contains(s.id())) {
+          named.add(s);
+        }
+      }
+      c.bye();
+    }
+    for (int i = 0; i < named.size(); i += Protocol.MAX_SNAPSHOTS_PER_FRAME) {
+      try (ReplicationClient c = connect()) {
+        c.prune(named.subList(i, Math.min(named.size(), i + Protocol.MAX_SNAPSHOTS_PER_FRAME)));
+      }
+    }
   }
 }

@@ -154,8 +154,8 @@ class JobCommandTest {
     Files.writeString(job, "volume: src\nschedule: 1h\nretention: {lats: 2}\n");
     assertTrue(fails("job", "run", job.toString()).err().contains("unknown field \"lats\""));
     assertTrue(fails("job", "status", tmp.resolve("none.yaml").toString()).err().contains("no job file"));
-    Files.writeString(job, "volume: src\nschedule: 1h\nkey: k\ntargets: [{to: 'backup:7000', retention: {last: 2}}]\n");
-    assertTrue(fails("job", "run", job.toString()).err().contains("not supported yet"));
+    Files.writeString(job, "volume: src\nschedule: 1h\nkey: k\ntargets: [{to: 'backup:7000', trust: t.pub}]\n");
+    assertTrue(fails("job", "run", job.toString()).err().contains("trust: is for local targets"));
   }
 
   @Test

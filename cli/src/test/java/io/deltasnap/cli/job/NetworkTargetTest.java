@@ -91,4 +91,60 @@ class NetworkTargetTest {
       }
     }
   }
+
+  @Test
+  void retentionOnANetworkTargetPrunesThroughAReceiverThatAllowsIt() throws Exception {
+    int port = freePort();
+    String yaml = "schedule: 1h\nretention: {last: 2}\ntargets:\n"
+        + "  - {name: net, to: '127.0.0.1:" + port + "', retention: {last: 3}}\n";
+    Instant start = Instant.parse("2026-11-23T00:00:00Z");
+    try (JobFixture f = new JobFixture(tmp, start, yaml, "a")) {
+      TrustedKeys trust = TrustedKeys.of(new SignerKey(Keys.publicKey(f.key), "job"));
+      Replica rep = Replica.open(tmp.resolve("net"), 16 << 20);
+      ReplicationServer srv = ReplicationServer.start(new InetSocketAddress("127.0.0.1", port), rep, trust,
+          Optional.empty(), ReplicationServer.Settings.defaults().withAllowPrune(true), line -> { });
+      try {
+        JobRunner r = f.runner(JobRunner.Hook.NONE);
+        for (int i = 0; i < 6; i++) {
+          f.change();
+          PassReport p = f.pass(r);
+          assertTrue(p.ok(), p.failures());
+          f.clock.advance(Duration.ofHours(1));
+        }
+        assertEquals(new TreeSet<>(List.of(4L, 5L, 6L)), JobFixture.ids(rep.snapshots()), "the newest three stay");
+        for (SnapshotInfo s : rep.snapshots()) {
+          assertEquals(f.hashes.get(s.id()), JobFixture.hash(rep.volume(), s.id()), "snapshot " + s.id());
+        }
+      } finally {
+        srv.close();
+        rep.close();
+      }
+    }
+  }
+
+  @Test
+  void aReceiverRefusesPruningUnlessAllowedAndTheJobSaysWhy() throws Exception {
+    int port = freePort();
+    String yaml = "schedule: 1h\ntargets:\n  - {name: net, to: '127.0.0.1:" + port + "', retention: {last: 1}}\n";
+    try (JobFixture f = new JobFixture(tmp, Instant.parse("2026-11-23T00:00:00Z"), yaml, "a")) {
+      TrustedKeys trust = TrustedKeys.of(new SignerKey(Keys.publicKey(f.key), "job"));
+      Replica rep = Replica.open(tmp.resolve("net"), 16 << 20);
+      ReplicationServer srv = ReplicationServer.start(new InetSocketAddress("127.0.0.1", port), rep, trust,
+          Optional.empty(), ReplicationServer.Settings.defaults(), line -> { });
+      try {
+        JobRunner r = f.runner(JobRunner.Hook.NONE);
+        f.change();
+        assertTrue(f.pass(r).ok());
+        f.clock.advance(Duration.ofHours(1));
+        f.change();
+        PassReport p = f.pass(r);
+        assertNotNull(p.targets().get(0).error(), "pruning is refused");
+        assertTrue(p.targets().get(0).error().contains("--allow-prune"), p.targets().get(0).error());
+        assertEquals(new TreeSet<>(List.of(1L, 2L)), JobFixture.ids(rep.snapshots()), "nothing was deleted");
+      } finally {
+        srv.close();
+        rep.close();
+      }
+    }
+  }
 }
