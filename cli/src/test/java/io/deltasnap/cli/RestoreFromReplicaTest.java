@@ -101,4 +101,28 @@ class RestoreFromReplicaTest {
     assertEquals(1, clash.exit());
     assertTrue(clash.stderr().contains("already on replica") && clash.stderr().contains("another UUID"), clash.stderr());
   }
+
+  @Test
+  void theReplicaSendsTheIncrementBackOverTheNetwork() throws Exception {
+    ok(random(100_000, 5), "write", rep, "--offset", "1M");
+    ok(null, "snapshot", "create", rep, "--name", "failover");
+    byte[] three = ok(null, "read", rep, "--snapshot", "3").stdout();
+    var trust = io.deltasnap.delta.TrustedKeys.load(Path.of(key + ".pub"));
+    var signer = io.deltasnap.delta.Keys.readPrivate(Path.of(key + ".key"));
+    try (var back = io.deltasnap.receiver.Replica.open(Path.of(src), 16 << 20);
+        var server = io.deltasnap.receiver.ReplicationServer.start(new java.net.InetSocketAddress("127.0.0.1", 0), back,
+            trust, java.util.Optional.empty(), io.deltasnap.receiver.ReplicationServer.Settings.defaults(), line -> { });
+        var replica = io.deltasnap.engine.Volume.open(new io.deltasnap.engine.DirectoryStorage(Path.of(rep)))) {
+      try (var c = io.deltasnap.sender.ReplicationClient.connect(server.address(), signer, replica.uuid(),
+          io.deltasnap.sender.ReplicationClient.Options.defaults())) {
+        long base = io.deltasnap.sender.ReplicationClient.commonBase(replica, 3, c.replicaVolume(), c.replicaSnapshots());
+        assertEquals(2, base, "the newest snapshot both hold");
+        var o = c.send(replica, base, 3, signer, io.deltasnap.sender.DeltaProducer.Options.defaults(),
+            io.deltasnap.engine.Volume.Progress.NONE);
+        assertTrue(o.streamBytes() < 400_000, "only the increment travelled: " + o.streamBytes());
+      }
+    }
+    ok(null, "restore", src, "--snapshot", "3");
+    assertArrayEquals(three, ok(null, "read", src).stdout());
+  }
 }
