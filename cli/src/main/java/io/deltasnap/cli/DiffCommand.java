@@ -21,9 +21,10 @@ final class DiffCommand extends VolumeCommand {
   @Option(names = "--snapshot", required = true, paramLabel = "B")
   long snapshot;
 
-  @Override
-  boolean forwardable() {
-    return true;
+  DiffCommand() {
+
+    super(true); // forwarded to a server holding the volume
+
   }
 
   @Override

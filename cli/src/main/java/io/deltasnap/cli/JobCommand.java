@@ -89,9 +89,10 @@ final class JobCommand implements Runnable {
     @Option(names = "--dry-run", description = "Show what it would create, send and prune; change nothing.")
     boolean dryRun;
 
-    @Override
-    boolean forwardable() {
-      return true;
+    Run() {
+
+      super(true); // forwarded to a server holding the volume
+
     }
 
     @Override

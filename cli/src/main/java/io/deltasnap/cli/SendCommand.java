@@ -69,9 +69,8 @@ final class SendCommand extends VolumeCommand {
    * by that process, through its control socket; paths are then resolved by that process, so give
    * absolute ones. Its output arrives when the send is done (no live progress).
    */
-  @Override
-  boolean forwardable() {
-    return true;
+  SendCommand() {
+    super(true); // forwarded to a server holding the volume
   }
 
   @Override

@@ -32,9 +32,10 @@ final class SnapshotCommand implements Runnable {
     @Option(names = "--writable", description = "Allow writes into the snapshot.")
     boolean writable;
 
-    @Override
-    boolean forwardable() {
-      return true;
+    Create() {
+
+      super(true); // forwarded to a server holding the volume
+
     }
 
     @Override
@@ -53,9 +54,10 @@ final class SnapshotCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "VOLUME")
     Path dir;
 
-    @Override
-    boolean forwardable() {
-      return true;
+    ListSnapshots() {
+
+      super(true); // forwarded to a server holding the volume
+
     }
 
     @Override
@@ -90,9 +92,10 @@ final class SnapshotCommand implements Runnable {
     @Option(names = "--wait", description = "Wait until its space has been reclaimed.")
     boolean waitForReclaim;
 
-    @Override
-    boolean forwardable() {
-      return true;
+    Delete() {
+
+      super(true); // forwarded to a server holding the volume
+
     }
 
     @Override

@@ -12,9 +12,10 @@ final class StatusCommand extends VolumeCommand {
   @Parameters(index = "0", paramLabel = "VOLUME")
   Path dir;
 
-  @Override
-  boolean forwardable() {
-    return true;
+  StatusCommand() {
+
+    super(true); // forwarded to a server holding the volume
+
   }
 
   @Override

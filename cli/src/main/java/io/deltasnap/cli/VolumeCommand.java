@@ -27,9 +27,19 @@ abstract class VolumeCommand implements Callable<Integer> {
     return spec.commandLine().getErr();
   }
 
-  /** Commands a running server may execute for another process (the volume is locked by it). */
+  /** Whether a running server may execute this command for another process (the volume is locked by it). */
+  private final boolean forwardable;
+
+  VolumeCommand() {
+    this(false);
+  }
+
+  VolumeCommand(boolean forwardable) {
+    this.forwardable = forwardable;
+  }
+
   boolean forwardable() {
-    return false;
+    return forwardable;
   }
 
   /**
