@@ -82,6 +82,7 @@ public final class Replica implements Closeable {
     return busy.compareAndSet(false, true);
   }
 
+  /** Lets the next transfer in; idempotent. */
   void release() {
     busy.set(false);
   }

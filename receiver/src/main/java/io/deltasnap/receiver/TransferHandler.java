@@ -143,6 +143,15 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
   /** On the replica's worker thread. */
   private void transfer(Channel ch, byte[] header, InboundStream s) {
     String who = Keys.fingerprint(key) + " at " + ch.remoteAddress();
+    boolean[] done = {false};
+    Runnable finish = () -> { // once: the replica is let go before the sender hears of the commit
+      if (!done[0]) {
+        done[0] = true;
+        s.close();
+        transfers.unregister(s);
+        replica.release();
+      }
+    };
     try {
       ResumableApply a = new ResumableApply(replica, header, trust,
           new ResumableApply.Checkpoints(settings.checkpointBytes(), settings.checkpointInterval()), settings.staleAfter());
@@ -151,12 +160,14 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
       ResumableApply.Result r = a.apply(s, Volume.Progress.NONE);
       log.accept("applied snapshot " + r.snapshot().id() + " (" + r.snapshot().uuid() + ") from " + who + ": "
           + r.streamBytes() + " delta bytes" + (r.resumedFrom() > header.length ? ", resumed at byte " + r.resumedFrom() : ""));
+      finish.run(); // the sender's next request must not find the replica busy
       ch.writeAndFlush(new Protocol.Ack(r.snapshot().id(), r.snapshot().uuid(), s.received()))
           .addListener(ChannelFutureListener.CLOSE);
     } catch (Throwable e) {
       Protocol.Code code = classify(e);
       String msg = describe(e);
       log.accept("transfer from " + who + " failed: " + msg);
+      finish.run();
       if (ch.isActive()) {
         ch.writeAndFlush(new Protocol.Error(code, msg)).addListener(ChannelFutureListener.CLOSE);
       }
@@ -164,9 +175,7 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
         throw err;
       }
     } finally {
-      s.close();
-      transfers.unregister(s);
-      replica.release();
+      finish.run();
     }
   }
 
