@@ -1,7 +1,6 @@
 package io.deltasnap.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,37 +24,25 @@ class ApplyKillTest {
   @TempDir
   Path tmp;
 
-  static byte[] random(int n, long seed) {
-    byte[] b = new byte[n];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
-
-  Cli.Result ok(byte[] in, String... args) {
-    Cli.Result r = Cli.run(in, args);
-    assertEquals(0, r.exit(), () -> String.join(" ", args) + " failed: " + r.stderr());
-    return r;
-  }
-
   @Test
   @Timeout(300)
   void killNineDuringApplyLeavesTheReplicaAsItWas() throws Exception {
     String src = tmp.resolve("src").toString();
     String rep = tmp.resolve("rep").toString();
     String key = tmp.resolve("k").toString();
-    ok(null, "keygen", "--output", key);
-    ok(null, "init", src, "--size", "64M", "--chunk-size", "64K");
-    ok(random(64 << 20, 1), "write", src, "--offset", "0");
-    ok(null, "snapshot", "create", src);
-    ok(random(48 << 20, 2), "write", src, "--offset", "8M");
-    ok(null, "snapshot", "create", src);
+    Cli.ok("keygen", "--output", key);
+    Cli.ok("init", src, "--size", "64M", "--chunk-size", "64K");
+    Cli.ok(Cli.random(64 << 20, 1), "write", src, "--offset", "0");
+    Cli.ok("snapshot", "create", src);
+    Cli.ok(Cli.random(48 << 20, 2), "write", src, "--offset", "8M");
+    Cli.ok("snapshot", "create", src);
     Path full = tmp.resolve("full.delta");
     Path inc = tmp.resolve("inc.delta");
-    ok(null, "delta", "create", src, "--snapshot", "1", "--key", key + ".key", "--output", full.toString());
-    ok(null, "delta", "create", src, "--base", "1", "--snapshot", "2", "--key", key + ".key", "--output", inc.toString());
-    ok(null, "delta", "apply", rep, full.toString(), "--trust", key + ".pub");
-    byte[] one = ok(null, "read", src, "--snapshot", "1").stdout();
-    byte[] two = ok(null, "read", src, "--snapshot", "2").stdout();
+    Cli.ok("delta", "create", src, "--snapshot", "1", "--key", key + ".key", "--output", full.toString());
+    Cli.ok("delta", "create", src, "--base", "1", "--snapshot", "2", "--key", key + ".key", "--output", inc.toString());
+    Cli.ok("delta", "apply", rep, full.toString(), "--trust", key + ".pub");
+    byte[] one = Cli.ok("read", src, "--snapshot", "1").stdout();
+    byte[] two = Cli.ok("read", src, "--snapshot", "2").stdout();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Random r = new Random(3);
     int killedMidway = 0;
@@ -76,14 +63,14 @@ class ApplyKillTest {
         }
         killedMidway++;
       }
-      assertArrayEquals(one, ok(null, "read", rep, "--snapshot", "1").stdout(), "snapshot 1 untouched");
+      assertArrayEquals(one, Cli.ok("read", rep, "--snapshot", "1").stdout(), "snapshot 1 untouched");
     }
     assertTrue(killedMidway > 0, "no kill landed during an apply");
     Cli.Result again = Cli.run("delta", "apply", rep, inc.toString(), "--trust", key + ".pub");
     if (again.exit() != 0) {
       assertTrue(again.stderr().contains("already"), again.stderr());
     }
-    assertArrayEquals(one, ok(null, "read", rep, "--snapshot", "1").stdout());
-    assertArrayEquals(two, ok(null, "read", rep, "--snapshot", "2").stdout());
+    assertArrayEquals(one, Cli.ok("read", rep, "--snapshot", "1").stdout());
+    assertArrayEquals(two, Cli.ok("read", rep, "--snapshot", "2").stdout());
   }
 }

@@ -37,4 +37,32 @@ final class Cli {
   static Result run(String... args) {
     return run(null, args);
   }
+
+  /** Runs a command that must succeed (exit 0). */
+  static Result ok(byte[] stdin, String... args) {
+    Result r = run(stdin, args);
+    org.junit.jupiter.api.Assertions.assertEquals(0, r.exit(), () -> String.join(" ", args) + " failed: " + r.stderr());
+    return r;
+  }
+
+  static Result ok(String... args) {
+    return ok(null, args);
+  }
+
+  /** Bad input: exit 1, one line on stderr starting "deltasnap: ", no stack trace. */
+  static Result refused(String... args) {
+    Result r = run(args);
+    org.junit.jupiter.api.Assertions.assertEquals(1, r.exit(), () -> String.join(" ", args) + " should fail: " + r.stderr());
+    org.junit.jupiter.api.Assertions.assertTrue(r.stderr().startsWith("deltasnap: "), r.stderr());
+    org.junit.jupiter.api.Assertions.assertEquals(1, r.stderr().strip().lines().count(), "one line: " + r.stderr());
+    org.junit.jupiter.api.Assertions.assertFalse(r.stderr().contains("\tat "), "no stack trace: " + r.stderr());
+    return r;
+  }
+
+  /** Reproducible random bytes. */
+  static byte[] random(int n, long seed) {
+    byte[] b = new byte[n];
+    new java.util.Random(seed).nextBytes(b);
+    return b;
+  }
 }
