@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine;
@@ -124,29 +123,15 @@ final class ReceiveCommand extends VolumeCommand {
     };
   }
 
-  /** {@code 500ms}, {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}; a bare number is seconds. */
+  /** Durations as in job files: {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 1h30m}. */
   static final class Durations implements CommandLine.ITypeConverter<Duration> {
     @Override
     public Duration convert(String s) {
-      String t = s.trim().toLowerCase(Locale.ROOT);
-      try {
-        if (t.endsWith("ms")) {
-          return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-        }
-        long n = Long.parseLong(t.replaceAll("[smhd]$", ""));
-        Duration d = switch (t.charAt(t.length() - 1)) {
-          case 'm' -> Duration.ofMinutes(n);
-          case 'h' -> Duration.ofHours(n);
-          case 'd' -> Duration.ofDays(n);
-          default -> Duration.ofSeconds(n);
-        };
-        if (d.isNegative() || d.isZero()) {
-          throw new IllegalArgumentException("duration '" + s + "' must be positive");
-        }
-        return d;
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("'" + s + "' is not a duration (examples: 90s, 30m, 24h, 7d)");
+      Duration d = io.deltasnap.cli.job.Durations.parse(s);
+      if (d == null) {
+        throw new CommandLine.TypeConversionException("'" + s + "' is not a duration (examples: 90s, 30m, 24h, 7d)");
       }
+      return d;
     }
   }
 }

@@ -59,7 +59,11 @@ final class Sizes {
   static final class Converter implements CommandLine.ITypeConverter<Long> {
     @Override
     public Long convert(String value) {
-      return parse(value);
+      try {
+        return parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
     }
   }
 }

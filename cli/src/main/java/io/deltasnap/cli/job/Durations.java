@@ -5,12 +5,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Durations as job files write them: {@code 90s}, {@code 15m}, {@code 1h30m}, {@code 2d}. */
-final class Durations {
+public final class Durations {
   private static final Pattern PART = Pattern.compile("(\\d+)([smhdw])");
 
   private Durations() {}
 
-  static Duration parse(String s, String where) {
+  /** Parses {@code 90s}, {@code 15m}, {@code 1h30m}, {@code 7d}, {@code 2w}; null if it is none of those. */
+  public static Duration parse(String s) {
     String t = s.trim();
     Matcher m = PART.matcher(t);
     Duration d = Duration.ZERO;
@@ -26,7 +27,12 @@ final class Durations {
       });
       at = m.end();
     }
-    if (t.isEmpty() || at != t.length() || d.isZero()) {
+    return t.isEmpty() || at != t.length() || d.isZero() ? null : d;
+  }
+
+  static Duration parse(String s, String where) {
+    Duration d = parse(s);
+    if (d == null) {
       throw new JobFileException(where + ": \"" + s + "\" is not a duration (say 30s, 15m, 1h, 1d) or a cron line"
           + " (five fields, e.g. \"*/15 * * * *\")");
     }
