@@ -220,6 +220,23 @@ public final class Volume implements Closeable {
           runEnd = Math.min(end, ((runEnd >>> chunkShift) + 1) << chunkShift);
         }
         origin.read(pos, dst.slice((int) (pos - offset), (int) (runEnd - pos)));
+      } else if (pos == c << chunkShift && runEnd - pos == chunkLength(c)) {
+        // whole copies stored one after another: one read straight into dst, then verify each
+        long page = e.v().page() + Pages.pagesFor(chunkLength(c));
+        while (runEnd < end) {
+          long n = runEnd >>> chunkShift;
+          ExceptionStore.Exc next = src[(int) (n - first)];
+          if (next == null || next.v().page() != page || runEnd + chunkLength(n) > end) {
+            break;
+          }
+          runEnd += chunkLength(n);
+          page += Pages.pagesFor(chunkLength(n));
+        }
+        meta.pages().readData(e.v().page(), dst.slice((int) (pos - offset), (int) (runEnd - pos)));
+        for (long at = pos; at < runEnd; at += chunkLength(at >>> chunkShift)) {
+          long k = at >>> chunkShift;
+          verifyCopy(k, src[(int) (k - first)], Pages.crc(dst, (int) (at - offset), chunkLength(k)));
+        }
       } else {
         byte[] copy = readCopy(c, e);
         int within = (int) (pos - (c << chunkShift));
@@ -243,14 +260,17 @@ public final class Volume implements Closeable {
   private byte[] readCopy(long c, ExceptionStore.Exc e) throws IOException {
     byte[] b = new byte[chunkLength(c)];
     meta.pages().readData(e.v().page(), ByteBuffer.wrap(b));
-    int crc = Pages.crc(b, 0, b.length);
+    verifyCopy(c, e, Pages.crc(b, 0, b.length));
+    return b;
+  }
+
+  private void verifyCopy(long c, ExceptionStore.Exc e, int crc) throws CorruptionException {
     if (crc != e.v().crc()) {
       throw new CorruptionException(String.format(
           "%s: preserved copy of chunk %d (snapshots %d..%d) at store page %d (byte %d): checksum mismatch "
               + "(expected %08x, found %08x)",
           name, c, e.from(), e.v().to(), e.v().page(), e.v().page() * Pages.PAGE_SIZE, e.v().crc(), crc));
     }
-    return b;
   }
 
   // ------------------------------------------------------------------ writes
