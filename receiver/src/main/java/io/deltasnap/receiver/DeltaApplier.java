@@ -11,6 +11,7 @@ import io.deltasnap.engine.CreateOptions;
 import io.deltasnap.engine.EngineException;
 import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
+import io.deltasnap.engine.io.FileBlockFile;
 import io.deltasnap.engine.io.VolumeStorage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -131,11 +132,12 @@ public final class DeltaApplier {
     long zeros = 0;
     long records = 0;
     long total = h.volumeSize();
+    ByteBuffer[] aligned = new ByteBuffer[1];
     DeltaRecord rec;
     while ((rec = r.next(baseSource)) != null) {
       records++;
       if (rec instanceof DeltaRecord.Data d) {
-        v.write(Volume.ORIGIN, d.offset(), ByteBuffer.wrap(d.bytes()));
+        v.write(Volume.ORIGIN, d.offset(), bulk(d.bytes(), aligned));
         data += d.bytes().length;
       } else if (rec instanceof DeltaRecord.Patch p) {
         v.write(Volume.ORIGIN, p.offset(), ByteBuffer.wrap(p.bytes()));
@@ -152,6 +154,23 @@ public final class DeltaApplier {
     TargetSnapshot t = h.target();
     SnapshotInfo s = v.createSnapshot(t.id(), t.uuid(), t.name(), t.createdMillis(), t.writable(), SnapshotInfo.LIVE);
     return new Result(s, data, zeros, records, fresh);
+  }
+
+  /** Records at least this long are written from an aligned buffer: past the page cache (FileBlockFile). */
+  static final int BULK_BYTES = 128 << 10;
+
+  /**
+   * {@code b} as a buffer to write: wrapped when small, else copied into {@code holder[0]}, an
+   * aligned direct buffer grown as needed, so the engine can write it with direct I/O.
+   */
+  static ByteBuffer bulk(byte[] b, ByteBuffer[] holder) {
+    if (b.length < BULK_BYTES) {
+      return ByteBuffer.wrap(b);
+    }
+    if (holder[0] == null || holder[0].capacity() < b.length) {
+      holder[0] = FileBlockFile.allocateAligned(b.length);
+    }
+    return holder[0].clear().put(b).flip();
   }
 
   /** Makes [off, off+len) zero, writing only pieces that are not zero already. */

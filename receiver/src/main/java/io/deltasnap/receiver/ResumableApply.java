@@ -344,9 +344,12 @@ final class ResumableApply {
     }
   }
 
+  /** Per writer thread: large records are written from here, past the page cache (FileBlockFile). */
+  private final ThreadLocal<ByteBuffer[]> alignedBuffer = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+
   private void write(DeltaRecord rec) throws IOException {
     if (rec instanceof DeltaRecord.Data d) {
-      v.write(Volume.ORIGIN, d.offset(), ByteBuffer.wrap(d.bytes()));
+      v.write(Volume.ORIGIN, d.offset(), DeltaApplier.bulk(d.bytes(), alignedBuffer.get()));
     } else if (rec instanceof DeltaRecord.Patch p) {
       v.write(Volume.ORIGIN, p.offset(), ByteBuffer.wrap(p.bytes()));
     } else if (rec instanceof DeltaRecord.Zero z && !fresh) { // a new replica's origin reads zeros already

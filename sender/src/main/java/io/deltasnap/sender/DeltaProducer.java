@@ -12,6 +12,7 @@ import io.deltasnap.engine.Extent;
 import io.deltasnap.engine.InvalidRequestException;
 import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
+import io.deltasnap.engine.io.FileBlockFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -83,6 +84,7 @@ public final class DeltaProducer {
     int pieceBytes = Math.max(chunk, PIECE / chunk * chunk);
     boolean patch = opts.patch() && base != Volume.ORIGIN;
     long done = 0;
+    ByteBuffer bulk = null;
     try (DeltaWriter w = new DeltaWriter(out, h, key, opts.writer())) {
       for (Extent e : extents) {
         long off = e.offset();
@@ -97,7 +99,13 @@ public final class DeltaProducer {
             done += n;
           } else {
             int n = (int) Math.min(pieceBytes, end - off);
-            w.writeData(off, read(v, target, off, n));
+            if (bulk == null) {
+              bulk = FileBlockFile.allocateAligned(pieceBytes);
+            }
+            v.read(target, off, bulk.clear().limit(n)); // whole pieces: past the page cache (FileBlockFile)
+            byte[] b = new byte[n];
+            bulk.get(0, b);
+            w.writeData(off, b);
             off += n;
             done += n;
           }

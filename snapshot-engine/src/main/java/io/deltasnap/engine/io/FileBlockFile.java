@@ -1,5 +1,6 @@
 package io.deltasnap.engine.io;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,11 +9,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** {@link BlockFile} over a real file or block device, with positional I/O and fsync. */
+/**
+ * {@link BlockFile} over a real file or block device, with positional I/O and fsync.
+ *
+ * <p><b>Bulk transfers bypass the page cache.</b> A read or write of at least {@link #DIRECT_MIN}
+ * bytes whose buffer comes from {@link #allocateAligned} (direct, aligned) at an aligned position
+ * goes through a second descriptor opened with O_DIRECT: streaming a whole volume out (send) or in
+ * (receive) then costs no page-cache copies and does not evict the cache of everyone else. Linux
+ * keeps the two descriptors coherent (a direct read first writes back dirty cached pages of its
+ * range; a direct write drops them), and {@link #sync()} on either flushes the file, so callers see
+ * no difference but speed. Anything else, or a file system without O_DIRECT, uses the page cache.
+ * {@code -Ddeltasnap.directIo=false} turns bulk direct I/O off.
+ */
 public final class FileBlockFile implements BlockFile {
+  /** Alignment of buffers, positions and lengths for direct I/O (a multiple of every block size in use). */
+  public static final int DIRECT_ALIGN = 4096;
+  /** Transfers shorter than this always use the page cache. */
+  static final int DIRECT_MIN = 128 << 10;
+  private static final boolean DIRECT_IO = !"false".equals(System.getProperty("deltasnap.directIo"));
+
   private final Path path;
   private final FileChannel ch;
   private final long fixedSize; // block devices report size 0 through fstat; we remember theirs
+  private final Object directLock = new Object();
+  private FileChannel direct;        // opened on first bulk transfer (guarded by directLock)
+  private volatile boolean noDirect; // unsupported here, or closed
+  private final java.util.concurrent.atomic.LongAdder directBytes = new java.util.concurrent.atomic.LongAdder();
 
   private FileBlockFile(Path path, FileChannel ch, long fixedSize) {
     this.path = path;
@@ -40,8 +62,44 @@ public final class FileBlockFile implements BlockFile {
     return -1;
   }
 
+  /** A direct buffer of {@code bytes} aligned for bulk (O_DIRECT) transfers. */
+  public static ByteBuffer allocateAligned(int bytes) {
+    return ByteBuffer.allocateDirect(bytes + DIRECT_ALIGN).alignedSlice(DIRECT_ALIGN).limit(bytes);
+  }
+
+  /** The O_DIRECT channel when {@code b} at {@code pos} qualifies for a bulk transfer, else null. */
+  private FileChannel directFor(long pos, ByteBuffer b) {
+    if (!DIRECT_IO || noDirect || !b.isDirect() || b.remaining() < DIRECT_MIN
+        || ((pos | b.remaining()) & (DIRECT_ALIGN - 1)) != 0 || b.alignmentOffset(b.position(), DIRECT_ALIGN) != 0) {
+      return null;
+    }
+    synchronized (directLock) {
+      if (direct == null && !noDirect) {
+        try {
+          if (Files.getFileStore(path).getBlockSize() > DIRECT_ALIGN) {
+            noDirect = true;
+            return null;
+          }
+          direct = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
+        } catch (IOException | UnsupportedOperationException e) {
+          noDirect = true; // e.g. tmpfs refuses O_DIRECT: the page cache it is
+        }
+      }
+      return direct;
+    }
+  }
+
   @Override
   public void read(long pos, ByteBuffer dst) throws IOException {
+    FileChannel d = directFor(pos, dst);
+    while (d != null && dst.hasRemaining() && (dst.remaining() & (DIRECT_ALIGN - 1)) == 0) {
+      int n = d.read(dst, pos);
+      if (n <= 0) {
+        break; // end of file: the page-cache path below reports it
+      }
+      pos += n;
+      directBytes.add(n);
+    }
     while (dst.hasRemaining()) {
       int n = ch.read(dst, pos);
       if (n < 0) {
@@ -53,9 +111,20 @@ public final class FileBlockFile implements BlockFile {
 
   @Override
   public void write(long pos, ByteBuffer src) throws IOException {
+    FileChannel d = directFor(pos, src);
+    while (d != null && src.hasRemaining() && (src.remaining() & (DIRECT_ALIGN - 1)) == 0) {
+      int n = d.write(src, pos);
+      pos += n;
+      directBytes.add(n);
+    }
     while (src.hasRemaining()) {
       pos += ch.write(src, pos);
     }
+  }
+
+  /** Bytes moved through the O_DIRECT descriptor so far. */
+  long directBytes() {
+    return directBytes.sum();
   }
 
   @Override
@@ -82,6 +151,12 @@ public final class FileBlockFile implements BlockFile {
 
   @Override
   public void close() throws IOException {
+    synchronized (directLock) {
+      noDirect = true;
+      if (direct != null) {
+        direct.close();
+      }
+    }
     ch.close();
   }
 
