@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
  * the stack trace.
  */
 @Command(name = "deltasnap", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    scope = CommandLine.ScopeType.INHERIT, // every subcommand answers --help and --version
     description = "Snapshots with a shared exception store, and signed delta replication.",
     subcommands = {
         CommandLine.HelpCommand.class,
@@ -74,8 +75,7 @@ public final class Main implements Runnable {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("deltasnap: " + ex.getMessage());
       if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || !u.isUnknownOption()) {
-        err.println("Try 'deltasnap " + ex.getCommandLine().getCommandName().replace("deltasnap", "").trim()
-            + (ex.getCommandLine().getParent() == null ? "" : " ") + "--help' for usage.");
+        err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
       }
       return 2;
     });

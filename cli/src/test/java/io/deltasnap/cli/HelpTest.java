@@ -1,0 +1,48 @@
+package io.deltasnap.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Every command, however deep, answers --help with its usage on stdout and exit 0. */
+class HelpTest {
+  @Test
+  void everyCommandAnswersHelp() {
+    List<List<String>> paths = new ArrayList<>();
+    collect(new CommandLine(new Main(new VolumeSource())), new ArrayList<>(), paths);
+    assertTrue(paths.size() > 25, "walked only " + paths.size() + " commands");
+    for (List<String> path : paths) {
+      List<String> args = new ArrayList<>(path);
+      args.add("--help");
+      Cli.Result r = Cli.run(args.toArray(String[]::new));
+      String name = String.join(" ", path);
+      assertEquals(0, r.exit(), () -> "deltasnap " + name + " --help: " + r.stderr());
+      assertTrue(r.out().startsWith("Usage: deltasnap" + (path.isEmpty() ? "" : " " + name)),
+          () -> "deltasnap " + name + " --help printed: " + r.out());
+      assertTrue(r.out().contains("--help"), () -> "deltasnap " + name + " --help does not list --help");
+    }
+  }
+
+  @Test
+  void aUsageErrorPointsAtTheCommandsOwnHelp() {
+    Cli.Result r = Cli.run("delta", "create");
+    assertEquals(2, r.exit());
+    assertTrue(r.stderr().startsWith("deltasnap: Missing required"), r.stderr());
+    assertTrue(r.stderr().contains("Try 'deltasnap delta create --help' for usage."), r.stderr());
+  }
+
+  private static void collect(CommandLine c, List<String> path, List<List<String>> out) {
+    out.add(List.copyOf(path));
+    c.getSubcommands().forEach((name, sub) -> {
+      if (!name.equals("help") && sub.getCommandName().equals(name)) { // skip aliases and the help command
+        path.add(name);
+        collect(sub, path, out);
+        path.remove(path.size() - 1);
+      }
+    });
+  }
+}
