@@ -11,7 +11,6 @@ import io.deltasnap.engine.CreateOptions;
 import io.deltasnap.engine.EngineException;
 import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
-import io.deltasnap.engine.io.FileBlockFile;
 import io.deltasnap.engine.io.VolumeStorage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -133,16 +132,20 @@ public final class DeltaApplier {
     long records = 0;
     long total = h.volumeSize();
     ByteBuffer[] aligned = new ByteBuffer[1];
+    RecordBatch batch = new RecordBatch(v.chunkSize());
     DeltaRecord rec;
     while ((rec = r.next(baseSource)) != null) {
       records++;
-      if (rec instanceof DeltaRecord.Data d) {
-        v.write(Volume.ORIGIN, d.offset(), bulk(d.bytes(), aligned));
-        data += d.bytes().length;
-      } else if (rec instanceof DeltaRecord.Patch p) {
-        v.write(Volume.ORIGIN, p.offset(), ByteBuffer.wrap(p.bytes()));
-        data += p.bytes().length;
+      if (RecordBatch.batched(rec)) {
+        if (!batch.accepts(rec)) {
+          RecordBatch.write(v, batch.take(), aligned);
+        }
+        batch.add(rec);
+        data += rec.length();
       } else if (rec instanceof DeltaRecord.Zero z) {
+        if (!batch.isEmpty()) {
+          RecordBatch.write(v, batch.take(), aligned);
+        }
         if (!fresh) { // a new replica's origin reads zeros already
           writeZeros(v, z.offset(), z.length());
         }
@@ -150,28 +153,17 @@ public final class DeltaApplier {
       }
       progress.update(Math.min(total, rec.offset() + rec.length()), total);
     }
+    if (!batch.isEmpty()) {
+      RecordBatch.write(v, batch.take(), aligned);
+    }
     // the whole stream is verified: publish the snapshot in one commit
     TargetSnapshot t = h.target();
     SnapshotInfo s = v.createSnapshot(t.id(), t.uuid(), t.name(), t.createdMillis(), t.writable(), SnapshotInfo.LIVE);
     return new Result(s, data, zeros, records, fresh);
   }
 
-  /** Records at least this long are written from an aligned buffer: past the page cache (FileBlockFile). */
+  /** DATA records at least this long are written from an aligned buffer: past the page cache (FileBlockFile). */
   static final int BULK_BYTES = 128 << 10;
-
-  /**
-   * {@code b} as a buffer to write: wrapped when small, else copied into {@code holder[0]}, an
-   * aligned direct buffer grown as needed, so the engine can write it with direct I/O.
-   */
-  static ByteBuffer bulk(byte[] b, ByteBuffer[] holder) {
-    if (b.length < BULK_BYTES) {
-      return ByteBuffer.wrap(b);
-    }
-    if (holder[0] == null || holder[0].capacity() < b.length) {
-      holder[0] = FileBlockFile.allocateAligned(b.length);
-    }
-    return holder[0].clear().put(b).flip();
-  }
 
   /** Makes [off, off+len) zero, writing only pieces that are not zero already. */
   static void writeZeros(Volume v, long off, long len) throws IOException {

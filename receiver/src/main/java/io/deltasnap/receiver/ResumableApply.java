@@ -34,9 +34,12 @@ import java.util.List;
  * area); the target snapshot appears in one commit after the trailer verified.
  */
 final class ResumableApply {
-  /** Threads writing records, and records written or queued at most (each holds one record's content). */
-  static final int WRITERS = 8;
-  static final int IN_FLIGHT = 16;
+  /**
+   * Threads writing batches of records, and batches (or ZERO records) written or queued at most:
+   * at most about IN_FLIGHT + 1 batches of content are held (RecordBatch.MAX_BYTES each).
+   */
+  static final int WRITERS = 4;
+  static final int IN_FLIGHT = 6;
 
   /** Bytes of a delta trailer (docs/delta-format.md, "Trailer"). */
   static final int TRAILER_BYTES = 148;
@@ -195,10 +198,11 @@ final class ResumableApply {
   }
 
   /**
-   * Writes records on {@link #WRITERS} threads, at most {@link #IN_FLIGHT} at a time (so at most
-   * that many records' buffers are held). Records never overlap, so they may land in any order;
-   * concurrent writes let the engine's group commit cover several records' copy-before-overwrite
-   * commits at once (an increment of scattered chunks otherwise pays one commit per chunk).
+   * Writes records on {@link #WRITERS} threads, at most {@link #IN_FLIGHT} writes at a time.
+   * DATA and PATCH records are gathered into {@link RecordBatch}es, each written with one commit
+   * for its copy-before-overwrite (an increment of scattered chunks otherwise pays a commit per
+   * chunk), and concurrent batches share commits through the engine's group commit. Records never
+   * overlap, so writes may land in any order.
    * {@link #applied} only ever names the chain after the longest prefix of records written: the
    * state a checkpoint may record.
    */
@@ -220,12 +224,36 @@ final class ResumableApply {
         });
     private java.util.concurrent.Future<?> checkpointing;
 
+    private final RecordBatch batch = new RecordBatch(v.chunkSize());
+    private HashChain batchAfter;
+
     void submit(DeltaRecord rec, HashChain after) throws IOException {
+      if (RecordBatch.batched(rec)) {
+        if (!batch.accepts(rec)) {
+          flushBatch();
+        }
+        batch.add(rec);
+        batchAfter = after;
+      } else {
+        flushBatch();
+        enqueue(() -> write(rec), after);
+      }
+    }
+
+    /** Hands the records gathered so far to a writer, as one write with one commit. */
+    private void flushBatch() throws IOException {
+      if (!batch.isEmpty()) {
+        List<DeltaRecord> records = batch.take();
+        enqueue(() -> RecordBatch.write(v, records, alignedBuffer.get()), batchAfter);
+      }
+    }
+
+    private void enqueue(IoTask task, HashChain after) throws IOException {
       while (pending.size() >= IN_FLIGHT || (!pending.isEmpty() && pending.peek().done().isDone())) {
         retire();
       }
       pending.add(new Pending(pool.submit(() -> {
-        write(rec);
+        task.run();
         return null;
       }), after));
     }
@@ -251,9 +279,14 @@ final class ResumableApply {
       applied = p.after();
     }
 
-    /** Waits for every write; throws the first failure (applied then stops before it). */
+    /** Writes what is gathered and waits for every write; throws the first failure (applied then stops before it). */
     void drain() throws IOException {
       Throwable first = null;
+      try {
+        flushBatch();
+      } catch (IOException | RuntimeException e) {
+        first = e;
+      }
       while (!pending.isEmpty()) {
         if (first == null) {
           try {
@@ -347,12 +380,13 @@ final class ResumableApply {
   /** Per writer thread: large records are written from here, past the page cache (FileBlockFile). */
   private final ThreadLocal<ByteBuffer[]> alignedBuffer = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
+  private interface IoTask {
+    void run() throws IOException;
+  }
+
+  /** A ZERO record (DATA and PATCH records go in batches). */
   private void write(DeltaRecord rec) throws IOException {
-    if (rec instanceof DeltaRecord.Data d) {
-      v.write(Volume.ORIGIN, d.offset(), DeltaApplier.bulk(d.bytes(), alignedBuffer.get()));
-    } else if (rec instanceof DeltaRecord.Patch p) {
-      v.write(Volume.ORIGIN, p.offset(), ByteBuffer.wrap(p.bytes()));
-    } else if (rec instanceof DeltaRecord.Zero z && !fresh) { // a new replica's origin reads zeros already
+    if (rec instanceof DeltaRecord.Zero z && !fresh) { // a new replica's origin reads zeros already
       DeltaApplier.writeZeros(v, z.offset(), z.length());
     }
   }

@@ -58,6 +58,25 @@ final class ChunkLocks {
     return held;
   }
 
+  /**
+   * Locks exclusively the stripes of every chunk in the ranges [first[i], last[i]], each stripe
+   * once and all in ascending stripe order, so it cannot deadlock with other lockers.
+   */
+  List<ReentrantReadWriteLock> lockChunks(long[] first, long[] last) {
+    java.util.BitSet want = new java.util.BitSet(STRIPES);
+    for (int i = 0; i < first.length && want.cardinality() < STRIPES; i++) {
+      for (long c = first[i]; c <= last[i] && c - first[i] < STRIPES; c++) {
+        want.set((int) (c & MASK));
+      }
+    }
+    List<ReentrantReadWriteLock> held = new ArrayList<>(want.cardinality());
+    for (int i = want.nextSetBit(0); i >= 0; i = want.nextSetBit(i + 1)) {
+      locks[i].writeLock().lock();
+      held.add(locks[i]);
+    }
+    return held;
+  }
+
   /** Like {@link #lockRange} but without waiting: null (and nothing held) if any stripe is taken. */
   List<ReentrantReadWriteLock> tryLockRange(long first, long last) {
     List<ReentrantReadWriteLock> want = stripes(first, last);

@@ -362,6 +362,21 @@ public final class Volume implements Closeable {
    * or null when nothing needed a copy.
    */
   private java.util.concurrent.Future<?> preserveBatch(long first, long last) throws IOException {
+    long seq = copyBatch(first, last);
+    if (seq < 0) {
+      return null;
+    }
+    return committer.submit(() -> {
+      meta.commit(seq);
+      return null;
+    });
+  }
+
+  /**
+   * Copies what snapshots still read of chunks [first, last] (chunk locks held), uncommitted;
+   * returns the transaction to commit, or -1 when nothing needed a copy.
+   */
+  private long copyBatch(long first, long last) throws IOException {
     List<Long> need = new ArrayList<>();
     List<List<long[]>> gaps = new ArrayList<>();
     meta.treeLock().readLock().lock();
@@ -377,13 +392,75 @@ public final class Volume implements Closeable {
       meta.treeLock().readLock().unlock();
     }
     if (need.isEmpty()) {
-      return null;
+      return -1;
     }
-    long seq = preserve(need, gaps);
-    return committer.submit(() -> {
-      meta.commit(seq);
-      return null;
-    });
+    return preserve(need, gaps);
+  }
+
+  /**
+   * Writes several extents into the origin with one commit for all their copy-before-overwrite:
+   * locks every chunk they touch, copies what snapshots still read, commits once, then overwrites.
+   * For applying a delta, whose records are many small scattered extents, this replaces a commit
+   * per record. Extents must be ascending and must not share a chunk; every buffer is written
+   * whole. Memory is the caller's: it bounds how much it passes at once.
+   */
+  public void writeOrigin(long[] offsets, ByteBuffer[] data) throws IOException {
+    if (offsets.length != data.length) {
+      throw new IllegalArgumentException(offsets.length + " offsets for " + data.length + " buffers");
+    }
+    long[] first = new long[offsets.length];
+    long[] last = new long[offsets.length];
+    for (int i = 0; i < offsets.length; i++) {
+      checkRange(offsets[i], data[i].remaining());
+      first[i] = offsets[i] >>> chunkShift;
+      last[i] = (offsets[i] + Math.max(1, data[i].remaining()) - 1) >>> chunkShift;
+      if (i > 0 && first[i] <= last[i - 1]) {
+        throw new IllegalArgumentException("extents must be ascending and not share a chunk: "
+            + offsets[i - 1] + "+" + data[i - 1].remaining() + " then " + offsets[i]);
+      }
+    }
+    volumeLock.readLock().lock();
+    try {
+      meta.checkUsable();
+      while (true) {
+        List<ReentrantReadWriteLock> held = chunkLocks.lockChunks(first, last);
+        try {
+          long seq = -1;
+          for (int i = 0; i < offsets.length; i++) {
+            if (data[i].hasRemaining()) {
+              for (long f = first[i]; f <= last[i]; f += batchChunks()) { // preserve() reads a batch at a time
+                seq = Math.max(seq, copyBatch(f, Math.min(last[i], f + batchChunks() - 1)));
+              }
+            }
+          }
+          if (seq >= 0) {
+            meta.commit(seq); // invariant 2: every copy is durable before any of these overwrites
+          }
+          for (int i = 0; i < offsets.length; i++) {
+            origin.write(offsets[i], data[i].duplicate());
+          }
+          for (ByteBuffer b : data) {
+            b.position(b.limit());
+          }
+          return;
+        } catch (NoSpaceException e) {
+          // nothing was overwritten yet: copies come before the overwrite
+          if (!dropOldestOnFull()) {
+            throw e;
+          }
+        } finally {
+          ChunkLocks.unlock(held);
+        }
+        volumeLock.readLock().unlock();
+        try {
+          dropOldest(ORIGIN);
+        } finally {
+          volumeLock.readLock().lock();
+        }
+      }
+    } finally {
+      volumeLock.readLock().unlock();
+    }
   }
 
   /** A batch whose copies are committing; its origin write waits for that (invariant 2). */

@@ -60,7 +60,27 @@ class CrashRecoveryTest {
         List<Long> ids = new ArrayList<>(m.snaps.keySet());
         List<Long> w = ids.stream().filter(m.writable::get).toList();
         run.postViews = views(m);
-        if (k < 40) {
+        if (k < 12) { // several extents with one commit, as a delta is applied
+          List<long[]> ext = new ArrayList<>();
+          long start = r.nextInt(CHUNK * 2);
+          while (start < SIZE && ext.size() < 4) {
+            int len = 1 + r.nextInt((int) Math.min(SIZE - start, CHUNK * 2L));
+            ext.add(new long[] {start, len});
+            start = ((start + len - 1) / CHUNK + 1) * CHUNK + r.nextInt(CHUNK * 3);
+          }
+          long[] offs = new long[ext.size()];
+          ByteBuffer[] bufs = new ByteBuffer[ext.size()];
+          for (int i = 0; i < ext.size(); i++) {
+            byte[] d = VolumeModelTest.randomBytes(r, (int) ext.get(i)[1]);
+            offs[i] = ext.get(i)[0];
+            bufs[i] = ByteBuffer.wrap(d);
+            after.write(Volume.ORIGIN, (int) offs[i], d);
+            for (long c = offs[i] / CHUNK; c <= (offs[i] + d.length - 1) / CHUNK; c++) {
+              run.dirtyChunks.add((int) c);
+            }
+          }
+          v.writeOrigin(offs, bufs);
+        } else if (k < 40) {
           int off = r.nextInt(SIZE);
           byte[] d = VolumeModelTest.randomBytes(r, 1 + r.nextInt(Math.min(SIZE - off, CHUNK * 3)));
           after.write(Volume.ORIGIN, off, d);

@@ -48,7 +48,27 @@ class VolumeModelTest {
     for (int op = 0; op < ops; op++) {
       int k = r.nextInt(100);
       List<Long> ids = new ArrayList<>(m.snaps.keySet());
-      if (k < 30) {
+      if (k < 10) { // several extents, one commit (how a delta is applied)
+        List<long[]> ext = new ArrayList<>();
+        long start = r.nextInt(chunk * 2);
+        while (start < size && ext.size() < 4) {
+          int len = 1 + r.nextInt((int) Math.min(size - start, chunk * 2L));
+          ext.add(new long[] {start, len});
+          start = ((start + len - 1) / chunk + 1) * chunk + r.nextInt(chunk * 3);
+        }
+        long[] offs = new long[ext.size()];
+        ByteBuffer[] bufs = new ByteBuffer[ext.size()];
+        for (int i = 0; i < ext.size(); i++) {
+          byte[] d = randomBytes(r, (int) ext.get(i)[1]);
+          offs[i] = ext.get(i)[0];
+          bufs[i] = ByteBuffer.wrap(d);
+          m.write(Volume.ORIGIN, (int) offs[i], d);
+        }
+        v.writeOrigin(offs, bufs);
+        for (ByteBuffer b : bufs) {
+          assertEquals(0, b.remaining(), "writeOrigin consumes every buffer");
+        }
+      } else if (k < 30) {
         int off = r.nextInt(size);
         int len = 1 + r.nextInt(Math.min(size - off, chunk * 3));
         byte[] d = randomBytes(r, len);
