@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
         + "every page is referenced exactly as the space map says.",
     "Exit 0: healthy (leaks are reported but harmless); exit 1: damage, listed with locations."})
 final class CheckCommand extends VolumeCommand {
-  @Parameters(index = "0", paramLabel = "VOLUME")
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume to check.")
   Path dir;
 
   @Override

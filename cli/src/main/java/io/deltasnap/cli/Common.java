@@ -8,14 +8,15 @@ final class Common {
   boolean json;
 
   @Option(names = "--progress", negatable = true,
-      description = "Show progress on stderr (default: when stderr is a terminal).")
+      description = "Show progress on stderr, or never with --no-progress (default: when stderr is a "
+          + "terminal).")
   Boolean progress;
 
-  @Option(names = "--debug", description = "Print stack traces with errors.")
+  @Option(names = "--debug", description = "Print the stack trace after an error message.")
   boolean debug;
 
   @Option(names = "--cache-size", converter = Sizes.Converter.class, paramLabel = "SIZE",
-      description = "Metadata cache budget (default: 64M).")
+      description = "Memory budget of the volume's metadata (tree node) cache (default: 64M).")
   Long cacheSize;
 
   boolean showProgress() {

@@ -93,24 +93,33 @@ final class DeltaCommand implements Runnable {
     return m;
   }
 
-  @Command(name = "create", description = "Write the signed delta from snapshot A (--base) to B; a full delta without --base.")
+  @Command(name = "create",
+      description = "Write the signed delta from snapshot A (--base) to B; a full delta without --base.",
+      footerHeading = "%nExample:%n",
+      footer = {"  deltasnap delta create /tmp/vol --base 1 --snapshot 2 --key site-a.key \\",
+          "      --output 1-2.delta"})
   static final class Create extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "VOLUME")
+    @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the source volume.")
     Path dir;
 
-    @Option(names = "--base", paramLabel = "A")
+    @Option(names = "--base", paramLabel = "A",
+        description = "Base snapshot ID: the delta holds only what changed since A (default: none, a full delta).")
     Long base;
 
-    @Option(names = "--snapshot", required = true, paramLabel = "B")
+    @Option(names = "--snapshot", required = true, paramLabel = "B",
+        description = "ID of the snapshot the delta brings a replica to.")
     long snapshot;
 
-    @Option(names = "--key", required = true, paramLabel = "KEYFILE")
+    @Option(names = "--key", required = true, paramLabel = "KEYFILE",
+        description = "Ed25519 private key that signs the delta (keygen's PREFIX.key).")
     Path keyFile;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE", description = "Delta file, or - for stdout.")
+    @Option(names = "--output", required = true, paramLabel = "FILE",
+        description = "Delta file to write, or - for stdout; a file appears only once complete.")
     String output;
 
-    @Option(names = "--no-patch", description = "Send changed chunks whole, never as patches against the base.")
+    @Option(names = "--no-patch", description = "Write changed chunks whole, never as patches against the base (default: a patch "
+        + "where it is smaller).")
     boolean noPatch;
 
     @Override
@@ -171,15 +180,17 @@ final class DeltaCommand implements Runnable {
   }
 
   @Command(name = "apply", description = {"Verify a delta and apply it to REPLICA atomically.",
-      "A full delta creates REPLICA if it does not exist. Nothing is visible before the signature verified."})
+      "A full delta creates REPLICA if it does not exist. Nothing is visible before the signature verified."},
+      footerHeading = "%nExample:%n",
+      footer = "  deltasnap delta apply /tmp/replica 1-2.delta --trust site-a.pub")
   static final class Apply extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "REPLICA")
+    @Parameters(index = "0", paramLabel = "REPLICA", description = "Directory of the replica.")
     Path dir;
 
     @Parameters(index = "1", paramLabel = "FILE", description = "Delta file, or - for stdin.")
     String file;
 
-    @Option(names = "--trust", required = true, paramLabel = "PUBFILE", description = "Trusted public keys, one a line.")
+    @Option(names = "--trust", required = true, paramLabel = "PUBFILE", description = "Trust file: the public keys a delta may be signed with (keygen's .pub lines, one a line).")
     Path trustFile;
 
     @Override
@@ -227,10 +238,11 @@ final class DeltaCommand implements Runnable {
 
   @Command(name = "inspect", description = "Header, counts, sizes and signature state of a delta, without applying it.")
   static final class Inspect extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "FILE")
+    @Parameters(index = "0", paramLabel = "FILE", description = "Delta file, or - for stdin.")
     String file;
 
-    @Option(names = "--trust", paramLabel = "PUBFILE", description = "Check the signer against these keys.")
+    @Option(names = "--trust", paramLabel = "PUBFILE", description = "Trust file to check the signer against; an untrusted signer exits 1 (default: check "
+        + "the signature with the key the header names, which proves integrity only).")
     Path trustFile;
 
     @Override
@@ -277,16 +289,18 @@ final class DeltaCommand implements Runnable {
   @Command(name = "merge", description = {"Combine consecutive deltas (A→B, B→C, ...) into one (A→C), signed anew.",
       "Each input is verified against --trust first."})
   static final class Merge extends VolumeCommand {
-    @Parameters(index = "0..*", arity = "2..*", paramLabel = "FILE")
+    @Parameters(index = "0..*", arity = "2..*", paramLabel = "FILE",
+        description = "Two or more consecutive delta files, oldest first.")
     java.util.List<Path> files;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE")
+    @Option(names = "--output", required = true, paramLabel = "FILE",
+        description = "File to write the merged delta to; it appears only once complete.")
     Path output;
 
-    @Option(names = "--key", required = true, paramLabel = "KEYFILE", description = "Key to sign the merged delta.")
+    @Option(names = "--key", required = true, paramLabel = "KEYFILE", description = "Ed25519 private key that signs the merged delta.")
     Path keyFile;
 
-    @Option(names = "--trust", required = true, paramLabel = "PUBFILE", description = "Keys the inputs must be signed with.")
+    @Option(names = "--trust", required = true, paramLabel = "PUBFILE", description = "Trust file: the public keys every input must be signed with.")
     Path trustFile;
 
     @Override

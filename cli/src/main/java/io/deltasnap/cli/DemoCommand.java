@@ -28,18 +28,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", description = {
-    "The main job end to end on local volumes: write a realistic data set, snapshot, send it to a",
-    "receiver over loopback, change a little, send the increment, clobber the origin, restore it,",
-    "and verify every step byte for byte. Prints what it did with sizes, times and ratios."})
+    "The main job end to end on local volumes, verified byte for byte.",
+    "Writes a realistic data set, takes a snapshot, sends it to a receiver over loopback, changes a "
+        + "little, sends the increment, clobbers the origin and restores it, checking each step. "
+        + "Prints what it did with sizes, times and ratios."})
 final class DemoCommand extends VolumeCommand {
   @Option(names = "--dir", paramLabel = "DIR", description = "Where to put the volumes (default: a temporary directory, removed after).")
   Path dir;
 
   @Option(names = "--size", converter = Sizes.Converter.class, paramLabel = "SIZE", defaultValue = "256M",
-      description = "Size of the demo volume (default: ${DEFAULT-VALUE}).")
+      description = "Size of the demo volume, 4M to 64G (default: ${DEFAULT-VALUE}).")
   long size;
 
-  @Option(names = "--keep", description = "Keep the volumes afterwards.")
+  @Option(names = "--keep", description = "Keep the temporary directory afterwards (a --dir is always kept).")
   boolean keep;
 
   private final Map<String, Object> report = Json.obj();

@@ -12,13 +12,14 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "diff", description = "Changed extents between snapshot A (--base) and B; without --base, all data of B.")
 final class DiffCommand extends VolumeCommand {
-  @Parameters(index = "0", paramLabel = "VOLUME")
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
   Path dir;
 
-  @Option(names = "--base", paramLabel = "A")
+  @Option(names = "--base", paramLabel = "A",
+      description = "Snapshot ID to compare from (default: none, so every extent of B that holds data).")
   Long base;
 
-  @Option(names = "--snapshot", required = true, paramLabel = "B")
+  @Option(names = "--snapshot", required = true, paramLabel = "B", description = "Snapshot ID to compare to.")
   long snapshot;
 
   DiffCommand() {

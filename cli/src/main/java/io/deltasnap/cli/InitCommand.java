@@ -11,13 +11,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "init", description = "Create a volume: an origin and its shared exception store.")
+@Command(name = "init", description = "Create a volume: an origin and its shared exception store.",
+    footerHeading = "%nExample:%n",
+    footer = "  deltasnap init /tmp/vol --size 64M --chunk-size 64K")
 final class InitCommand extends VolumeCommand {
   @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory to create the volume in.")
   Path dir;
 
   @Option(names = "--size", converter = Sizes.Converter.class, paramLabel = "SIZE",
-      description = "Volume size (64K, 4M, 1G, 2T...). Defaults to the size of --origin.")
+      description = "Volume size in bytes or with a suffix (64K, 4M, 1G, 2T); required unless --origin is a "
+          + "regular file, whose size is the default.")
   Long size;
 
   @Option(names = "--chunk-size", converter = Sizes.Converter.class, paramLabel = "SIZE", defaultValue = "64K",

@@ -81,9 +81,11 @@ final class JobCommand implements Runnable {
 
   @Command(name = "run", mixinStandardHelpOptions = true,
       description = {"One pass: take a snapshot, replicate it to every target, prune by retention.",
-      "A target that fails delays only itself: the others are done, then the command exits 1."})
+      "A target that fails delays only itself: the others are done, then the command exits 1."},
+      footerHeading = "%nExample:%n",
+      footer = "  deltasnap job run /etc/deltasnap/vol.yaml --dry-run")
   static final class Run extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "JOBFILE")
+    @Parameters(index = "0", paramLabel = "JOBFILE", description = "The job file (YAML; see docs/jobs.md).")
     Path file;
 
     @Option(names = "--dry-run", description = "Show what it would create, send and prune; change nothing.")
@@ -239,10 +241,10 @@ final class JobCommand implements Runnable {
       + "between steps).", "A failed pass is retried (replication and pruning only) with exponential backoff. It holds "
       + "the volume: 'snapshot list' and the like from other processes go through VOLUME/control.sock."})
   static final class Daemon extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "JOBFILE")
+    @Parameters(index = "0", paramLabel = "JOBFILE", description = "The job file (YAML; see docs/jobs.md).")
     Path file;
 
-    @Option(names = "--max-passes", hidden = true, description = "Stop after this many passes (tests).")
+    @Option(names = "--max-passes", hidden = true, description = "Stop after this many passes (0: never; for tests).")
     long maxPasses;
 
     @Override
@@ -310,7 +312,7 @@ final class JobCommand implements Runnable {
       description = "Last pass, last success, lag, bytes sent and next run, per target, from the "
       + "job's state file.")
   static final class Status extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "JOBFILE")
+    @Parameters(index = "0", paramLabel = "JOBFILE", description = "The job file (YAML; see docs/jobs.md).")
     Path file;
 
     @Override

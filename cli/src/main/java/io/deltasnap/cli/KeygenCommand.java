@@ -11,9 +11,11 @@ import picocli.CommandLine.Option;
 
 @Command(name = "keygen", description = {
     "Write an Ed25519 key pair: PREFIX.key (private, mode 600) and PREFIX.pub.",
-    "Give PREFIX.pub to receivers: append it to their trust file (one key a line, # comments)."})
+    "Give PREFIX.pub to receivers: append it to their trust file (one key a line; lines starting "
+        + "with # are comments)."})
 final class KeygenCommand extends VolumeCommand {
-  @Option(names = "--output", required = true, paramLabel = "PREFIX")
+  @Option(names = "--output", required = true, paramLabel = "PREFIX",
+      description = "Path prefix of the key pair: writes PREFIX.key and PREFIX.pub (never overwrites).")
   Path prefix;
 
   @Option(names = "--comment", paramLabel = "TEXT", description = "Comment stored with the key (default: user@host).")

@@ -12,20 +12,21 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "read", description = "Read the origin or a snapshot (stdout by default; whole volume by default).")
 final class ReadCommand extends VolumeCommand {
-  @Parameters(index = "0", paramLabel = "VOLUME")
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
   Path dir;
 
-  @Option(names = "--snapshot", paramLabel = "ID", description = "Read this snapshot instead of the origin.")
+  @Option(names = "--snapshot", paramLabel = "ID", description = "ID of the snapshot to read instead of the origin.")
   Long snapshot;
 
-  @Option(names = "--offset", converter = Sizes.Converter.class, paramLabel = "OFF", defaultValue = "0")
+  @Option(names = "--offset", converter = Sizes.Converter.class, paramLabel = "OFF", defaultValue = "0",
+      description = "Byte offset to start reading at (default: ${DEFAULT-VALUE}).")
   long offset;
 
   @Option(names = "--length", converter = Sizes.Converter.class, paramLabel = "LEN",
       description = "Bytes to read (default: to the end of the volume).")
   Long length;
 
-  @Option(names = "--output", paramLabel = "FILE", description = "Write to FILE instead of stdout.")
+  @Option(names = "--output", paramLabel = "FILE", description = "Write to FILE (created or truncated) instead of stdout.")
   Path output;
 
   @Override

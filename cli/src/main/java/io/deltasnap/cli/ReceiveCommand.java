@@ -26,25 +26,29 @@ import picocli.CommandLine.Parameters;
         + "the next send of the same delta; staged data nobody resumes is discarded after --stale-after, or with "
         + "--discard-staged (while no receiver runs).",
     "While receiving, 'snapshot list/create', 'status' and 'diff' on REPLICA from other processes are carried out "
-        + "by the receiver. SIGTERM or Ctrl-C stops it cleanly: a running transfer is checkpointed for resuming."})
+        + "by the receiver. SIGTERM or Ctrl-C stops it cleanly: a running transfer is checkpointed for resuming."},
+    footerHeading = "%nExample:%n",
+    footer = "  deltasnap receive /srv/replica --listen 0.0.0.0:7710 --trust site-a.pub")
 final class ReceiveCommand extends VolumeCommand {
-  @Parameters(index = "0", paramLabel = "REPLICA")
+  @Parameters(index = "0", paramLabel = "REPLICA", description = "Directory of the replica.")
   Path dir;
 
-  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (port 0: any free port).")
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (port 0: any free port); required unless --discard-staged.")
   String listen;
 
-  @Option(names = "--trust", paramLabel = "FILE", description = "Trusted public keys (lines of keygen's .pub files).")
+  @Option(names = "--trust", paramLabel = "FILE", description = "Trust file: the public keys senders may sign with (lines of keygen's .pub files); "
+          + "required unless --discard-staged.")
   Path trustFile;
 
-  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Require TLS with this certificate chain.")
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Require TLS with this PEM certificate chain (with --tls-key).")
   Path tlsCert;
 
-  @Option(names = "--tls-key", paramLabel = "PEM", description = "The certificate's PKCS#8 private key.")
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The PEM certificate's PKCS#8 private key (required with --tls-cert).")
   Path tlsKey;
 
   @Option(names = "--stale-after", paramLabel = "DURATION", defaultValue = "24h", converter = Durations.class,
-      description = "Discard a staged transfer nobody resumed for this long (e.g. 90s, 30m, 24h, 7d; default 24h).")
+      description = "Discard a staged transfer nobody has resumed for this long (90s, 30m, 7d, ...; "
+          + "default: ${DEFAULT-VALUE}).")
   Duration staleAfter;
 
   @Option(names = "--allow-prune", description = "Let trusted senders delete snapshots on this replica "
@@ -53,7 +57,7 @@ final class ReceiveCommand extends VolumeCommand {
   boolean allowPrune;
 
   @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "120s", converter = Durations.class,
-      description = "Drop a sender silent for this long (default 120s).")
+      description = "Drop a sender that is silent for this long (default: ${DEFAULT-VALUE}).")
   Duration idle;
 
   @Option(names = "--discard-staged", description = "Discard the staged transfer of REPLICA, if any, and exit.")

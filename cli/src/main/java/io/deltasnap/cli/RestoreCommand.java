@@ -9,10 +9,11 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "restore", description = "Make the origin equal to a snapshot; every snapshot is kept.")
 final class RestoreCommand extends VolumeCommand {
-  @Parameters(index = "0", paramLabel = "VOLUME")
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
   Path dir;
 
-  @Option(names = "--snapshot", required = true, paramLabel = "ID")
+  @Option(names = "--snapshot", required = true, paramLabel = "ID",
+      description = "ID of the snapshot to make the origin equal to.")
   long snapshot;
 
   @Override

@@ -22,43 +22,49 @@ import picocli.CommandLine.Parameters;
     "Without --base, the receiver is asked for its snapshots and the increment from the newest snapshot both "
         + "hold (same ID and UUID) is sent, or a full delta when they share none.",
     "--tls: the receiver's certificate is checked against --tls-ca, or else trusted on first use and recorded "
-        + "in --tls-known (default ~/.config/deltasnap/known_receivers).",
+        + "in --tls-known.",
     "A VOLUME held by a running 'serve' or 'receive' (a replica, sending on along a cascade) is sent by that "
-        + "process through its control socket: give absolute paths."})
+        + "process through its control socket: give absolute paths."},
+    footerHeading = "%nExample:%n",
+    footer = "  deltasnap send /tmp/vol --snapshot 3 --key site-a.key --to replica-host:7710")
 final class SendCommand extends VolumeCommand {
   /** A delta's header is at most this long: a fresh transfer "resumes" right after it. */
   private static final long MAX_HEADER = 4096;
 
-  @Parameters(index = "0", paramLabel = "VOLUME")
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the source volume.")
   Path dir;
 
-  @Option(names = "--base", paramLabel = "A", description = "Send the increment from snapshot A (default: ask the receiver).")
+  @Option(names = "--base", paramLabel = "A", description = "Base snapshot ID: send only what changed since it (default: the newest snapshot "
+      + "both sides share, or a full delta if none).")
   Long base;
 
-  @Option(names = "--snapshot", required = true, paramLabel = "B", description = "The snapshot to send.")
+  @Option(names = "--snapshot", required = true, paramLabel = "B", description = "ID of the snapshot to send.")
   long snapshot;
 
-  @Option(names = "--key", paramLabel = "KEYFILE", description = "The Ed25519 private key (keygen's PREFIX.key).")
+  @Option(names = "--key", paramLabel = "KEYFILE", description = "Ed25519 private key that signs the delta (keygen's PREFIX.key); required unless "
+      + "--dry-run with --base.")
   Path keyFile;
 
-  @Option(names = "--to", paramLabel = "HOST:PORT", description = "The receiver.")
+  @Option(names = "--to", paramLabel = "HOST:PORT", description = "Address of the receiver ('deltasnap receive'); required unless --dry-run with --base.")
   String to;
 
-  @Option(names = "--tls", description = "Connect with TLS.")
+  @Option(names = "--tls", description = "Connect with TLS, trusting the receiver's certificate on first use (see --tls-known).")
   boolean tls;
 
-  @Option(names = "--tls-ca", paramLabel = "PEM", description = "CA certificates the receiver's certificate must chain to (implies --tls).")
+  @Option(names = "--tls-ca", paramLabel = "PEM", description = "PEM CA certificates the receiver's certificate must chain to, its host name "
+      + "checked too (implies --tls).")
   Path tlsCa;
 
-  @Option(names = "--tls-known", paramLabel = "FILE", description = "Known receivers' certificate fingerprints (trust on first use).")
+  @Option(names = "--tls-known", paramLabel = "FILE", description = {"File of known receivers' certificate fingerprints, for trust on first use with --tls.",
+      "Default: ~/.config/deltasnap/known_receivers"})
   Path tlsKnown;
 
   @Option(names = "--limit", converter = Sizes.Converter.class, paramLabel = "RATE",
-      description = "Bandwidth limit in bytes per second (e.g. 10M).")
+      description = "Bandwidth limit in bytes per second, like 10M (default: none).")
   Long limit;
 
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
-      description = "How long to wait for the receiver at any step (default: 300).")
+      description = "Seconds to wait for the receiver at any step (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
   @Option(names = "--dry-run", description = "Print the changed bytes and extents that would be sent, and send nothing.")

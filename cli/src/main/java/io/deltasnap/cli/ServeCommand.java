@@ -17,18 +17,20 @@ import picocli.CommandLine.Parameters;
     "Export the origin (read-write) and every snapshot (snapshot-ID) over NBD until stopped.",
     "While serving, 'snapshot create/list/delete', 'status' and 'diff' on this volume from other "
         + "processes are carried out by the server (through VOLUME/control.sock); new snapshots are "
-        + "exported at once. SIGTERM or Ctrl-C stops it cleanly."})
+        + "exported at once. SIGTERM or Ctrl-C stops it cleanly."},
+    footerHeading = "%nExample:%n",
+    footer = "  deltasnap serve /tmp/vol --listen 127.0.0.1:10809")
 final class ServeCommand extends VolumeCommand {
-  @Parameters(index = "0", paramLabel = "VOLUME")
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume to export.")
   Path dir;
 
-  @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Address to listen on (port 0: any free port).")
+  @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", description = "Address to listen on (port 0: any free port; NBD's usual port is 10809).")
   String listen;
 
-  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Require TLS (NBD STARTTLS) with this certificate chain.")
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Require TLS (NBD STARTTLS) with this PEM certificate chain (with --tls-key).")
   Path tlsCert;
 
-  @Option(names = "--tls-key", paramLabel = "PEM", description = "The certificate's PKCS#8 private key.")
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The PEM certificate's PKCS#8 private key (required with --tls-cert).")
   Path tlsKey;
 
   @Override

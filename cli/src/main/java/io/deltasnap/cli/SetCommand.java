@@ -8,14 +8,16 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "set", description = "Change a volume's settings: what a full store does, and its capacity.")
 final class SetCommand extends VolumeCommand {
-  @Parameters(index = "0", paramLabel = "VOLUME")
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
   Path dir;
 
-  @Option(names = "--on-full", paramLabel = "POLICY", description = "refuse or drop-oldest")
+  @Option(names = "--on-full", paramLabel = "POLICY", description = "What a full store does: refuse (origin writes fail, nothing is lost) or drop-oldest "
+          + "(delete the oldest snapshots); unchanged if not given.")
   String onFull;
 
   @Option(names = "--capacity", converter = Sizes.Converter.class, paramLabel = "SIZE",
-      description = "Largest the store may grow (0 = no limit but the disk).")
+      description = "Largest size the store may grow to, like 100G (0: no limit but the disk); unchanged if "
+          + "not given.")
   Long capacity;
 
   @Override

@@ -21,15 +21,17 @@ final class SnapshotCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "say create, list or delete");
   }
 
-  @Command(name = "create", description = "Take a snapshot of the origin; prints its ID.")
+  @Command(name = "create", description = "Take a snapshot of the origin; prints its ID.",
+      footerHeading = "%nExample:%n",
+      footer = "  deltasnap snapshot create /tmp/vol --name monday")
   static final class Create extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "VOLUME")
+    @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
     Path dir;
 
-    @Option(names = "--name", paramLabel = "NAME", defaultValue = "", description = "A name (up to 255 bytes).")
+    @Option(names = "--name", paramLabel = "NAME", defaultValue = "", description = "Name of the snapshot, up to 255 bytes (default: empty).")
     String name;
 
-    @Option(names = "--writable", description = "Allow writes into the snapshot.")
+    @Option(names = "--writable", description = "Make the snapshot writable ('write --snapshot ID' changes it).")
     boolean writable;
 
     Create() {
@@ -49,9 +51,9 @@ final class SnapshotCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", description = "List live snapshots.")
+  @Command(name = "list", description = "List live snapshots: ID, UUID, creation time, writable, name.")
   static final class ListSnapshots extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "VOLUME")
+    @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
     Path dir;
 
     ListSnapshots() {
@@ -83,13 +85,13 @@ final class SnapshotCommand implements Runnable {
 
   @Command(name = "delete", description = "Delete a snapshot: gone from every reader's view at once.")
   static final class Delete extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "VOLUME")
+    @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
     Path dir;
 
-    @Parameters(index = "1", paramLabel = "ID")
+    @Parameters(index = "1", paramLabel = "ID", description = "ID of the snapshot to delete.")
     long id;
 
-    @Option(names = "--wait", description = "Wait until its space has been reclaimed.")
+    @Option(names = "--wait", description = "Wait until its space has been reclaimed, and report how much was freed.")
     boolean waitForReclaim;
 
     Delete() {

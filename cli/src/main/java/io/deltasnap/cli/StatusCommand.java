@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "status", description = "Sizes, snapshots, exceptions, store use and cache statistics.")
 final class StatusCommand extends VolumeCommand {
-  @Parameters(index = "0", paramLabel = "VOLUME")
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
   Path dir;
 
   StatusCommand() {

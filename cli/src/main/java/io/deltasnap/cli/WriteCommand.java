@@ -14,14 +14,14 @@ import picocli.CommandLine.Parameters;
 final class WriteCommand extends VolumeCommand {
   static final int BUFFER = 32 << 20;
 
-  @Parameters(index = "0", paramLabel = "VOLUME")
+  @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
   Path dir;
 
   @Option(names = "--offset", required = true, converter = Sizes.Converter.class, paramLabel = "OFF",
-      description = "Byte offset to write at.")
+      description = "Byte offset to write at, in bytes or with a suffix (64K, 4M, 1G).")
   long offset;
 
-  @Option(names = "--snapshot", paramLabel = "ID", description = "Write into this writable snapshot.")
+  @Option(names = "--snapshot", paramLabel = "ID", description = "ID of a writable snapshot to write into instead of the origin.")
   Long snapshot;
 
   @Option(names = "--input", paramLabel = "FILE", description = "Read the bytes from FILE instead of stdin.")

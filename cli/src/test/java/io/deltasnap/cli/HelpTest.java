@@ -28,6 +28,37 @@ class HelpTest {
   }
 
   @Test
+  void everyOptionAndParameterHasADescription() {
+    List<List<String>> paths = new ArrayList<>();
+    CommandLine root = new CommandLine(new Main(new VolumeSource()));
+    collect(root, new ArrayList<>(), paths);
+    List<String> missing = new ArrayList<>();
+    for (List<String> path : paths) {
+      CommandLine c = root;
+      for (String name : path) {
+        c = c.getSubcommands().get(name);
+      }
+      String command = "deltasnap" + (path.isEmpty() ? "" : " " + String.join(" ", path));
+      CommandLine.Model.CommandSpec spec = c.getCommandSpec();
+      for (CommandLine.Model.OptionSpec o : spec.options()) {
+        if (!o.usageHelp() && !o.versionHelp() && blank(o.description())) {
+          missing.add(command + ": option " + o.longestName());
+        }
+      }
+      for (CommandLine.Model.PositionalParamSpec p : spec.positionalParameters()) {
+        if (blank(p.description())) {
+          missing.add(command + ": parameter " + p.paramLabel());
+        }
+      }
+    }
+    assertTrue(missing.isEmpty(), () -> "no description for:\n  " + String.join("\n  ", missing));
+  }
+
+  private static boolean blank(String[] description) {
+    return description == null || String.join("", description).isBlank();
+  }
+
+  @Test
   void aUsageErrorPointsAtTheCommandsOwnHelp() {
     Cli.Result r = Cli.run("delta", "create");
     assertEquals(2, r.exit());
