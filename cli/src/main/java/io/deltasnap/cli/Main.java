@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,27 +18,28 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "deltasnap", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     scope = CommandLine.ScopeType.INHERIT, // every subcommand answers --help and --version
-    description = "Snapshots with a shared exception store, and signed delta replication.",
-    subcommands = {
-        CommandLine.HelpCommand.class,
-        InitCommand.class,
-        WriteCommand.class,
-        ReadCommand.class,
-        SnapshotCommand.class,
-        StatusCommand.class,
-        DiffCommand.class,
-        RestoreCommand.class,
-        CheckCommand.class,
-        SetCommand.class,
-        ServeCommand.class,
-        KeygenCommand.class,
-        DeltaCommand.class,
-        JobCommand.class,
-        DemoCommand.class,
-        SendCommand.class,
-        ReceiveCommand.class,
-    })
+    description = "Snapshots with a shared exception store, and signed delta replication.")
 public final class Main implements Runnable {
+  /** The subcommands, in the order the usage lists them. */
+  static final List<Class<?>> COMMANDS = List.of(
+      CommandLine.HelpCommand.class,
+      InitCommand.class,
+      WriteCommand.class,
+      ReadCommand.class,
+      SnapshotCommand.class,
+      StatusCommand.class,
+      DiffCommand.class,
+      RestoreCommand.class,
+      CheckCommand.class,
+      SetCommand.class,
+      ServeCommand.class,
+      KeygenCommand.class,
+      DeltaCommand.class,
+      JobCommand.class,
+      DemoCommand.class,
+      SendCommand.class,
+      ReceiveCommand.class);
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -68,7 +70,7 @@ public final class Main implements Runnable {
   /** Runs a command line with the given volume source and text writers; returns the exit code. */
   static int run(VolumeSource source, PrintWriter out, PrintWriter errOut, String... args) {
     boolean debug = Arrays.asList(args).contains("--debug");
-    CommandLine cl = new CommandLine(new Main(source));
+    CommandLine cl = commandLine(source, args);
     cl.setOut(out);
     cl.setErr(errOut);
     cl.setParameterExceptionHandler((ex, a) -> {
@@ -101,6 +103,30 @@ public final class Main implements Runnable {
     out.flush();
     errOut.flush();
     return code;
+  }
+
+  /**
+   * The command tree for {@code args}. Building a command's model reflects over its class, and a
+   * cold JVM spends most of its start doing that, so when {@code args} names a subcommand only
+   * that one is built; anything else (no command, --help, an unknown name) gets the whole tree.
+   */
+  static CommandLine commandLine(VolumeSource source, String... args) {
+    CommandLine cl = new CommandLine(new Main(source));
+    String first = args.length > 0 ? args[0] : "";
+    if (args.length == 1 && (first.equals("--version") || first.equals("-V"))) {
+      return cl;
+    }
+    for (Class<?> c : COMMANDS) {
+      Command a = c.getAnnotation(Command.class);
+      if (a.name().equals(first) && c != CommandLine.HelpCommand.class) {
+        cl.addSubcommand(c);
+        return cl;
+      }
+    }
+    for (Class<?> c : COMMANDS) {
+      cl.addSubcommand(c);
+    }
+    return cl;
   }
 
   /** One line that says what went wrong, for any failure. */

@@ -13,7 +13,7 @@ class HelpTest {
   @Test
   void everyCommandAnswersHelp() {
     List<List<String>> paths = new ArrayList<>();
-    collect(new CommandLine(new Main(new VolumeSource())), new ArrayList<>(), paths);
+    collect(Main.commandLine(new VolumeSource()), new ArrayList<>(), paths);
     assertTrue(paths.size() > 25, "walked only " + paths.size() + " commands");
     for (List<String> path : paths) {
       List<String> args = new ArrayList<>(path);
@@ -30,7 +30,7 @@ class HelpTest {
   @Test
   void everyOptionAndParameterHasADescription() {
     List<List<String>> paths = new ArrayList<>();
-    CommandLine root = new CommandLine(new Main(new VolumeSource()));
+    CommandLine root = Main.commandLine(new VolumeSource());
     collect(root, new ArrayList<>(), paths);
     List<String> missing = new ArrayList<>();
     for (List<String> path : paths) {
