@@ -9,18 +9,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 W=${1:-/tmp/deltasnap-rbench}
 G=${2:-8}
-mvn -q -B -o -DskipTests install >&2
-(cd cli && mvn -q -B -o dependency:build-classpath -Dmdep.outputFile="$PWD/target/bench.classpath" >&2)
-# this tree's classes first: ~/.m2 may hold other builds of the sibling modules
-CP=""
-for m in cli sender receiver delta-format snapshot-engine nbd; do CP="$CP$PWD/$m/target/classes:"; done
-CP="$CP$(cat cli/target/bench.classpath)"
-DS=(java -XX:+UseParallelGC -Xmx2g -cp "$CP" io.deltasnap.cli.Main)
+mvn -q -B -o -DskipTests package >&2
+# the shipped jar, as ./deltasnap runs it (one self-contained jar)
+CP="$PWD/cli/target/deltasnap.jar"
+DS=(java -XX:+UseParallelGC -Xmx2g -jar "$CP")
 ds() { "${DS[@]}" "$@"; }
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l; }
 rate() { echo "scale=1; $1 / $2 / 1048576" | bc -l; }
 log() { echo "# $*" >&2; }
+# every timed step starts with a cold page cache (needs root; otherwise runs warm and says so)
+drop() { sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || log "cannot drop the page cache: timings run warm"; }
 
 rm -rf "$W"; mkdir -p "$W"
 BYTES=$((G << 30))
@@ -50,9 +49,9 @@ sync
 
 log "1. full send vs cp && sync (load $(cut -d' ' -f1-3 /proc/loadavg))"
 receive "$W/rep"
-t_full=$(send "$W/src" 1 "$port")
+drop; t_full=$(send "$W/src" 1 "$port")
 full_json=$(tr -d '\n' <"$W/send.json")
-t0=$(now); cp "$W/src/origin" "$W/copy.img" && sync; t1=$(now); t_cp=$(secs "$t0" "$t1")
+drop; t0=$(now); cp "$W/src/origin" "$W/copy.img" && sync; t1=$(now); t_cp=$(secs "$t0" "$t1")
 rm -f "$W/copy.img"
 
 log "2. incremental send of 1% changed chunks vs rsync --inplace"
@@ -60,7 +59,7 @@ mkdir -p "$W/rsync"
 cp "$W/src/origin" "$W/rsync/image"   # the rsync destination holds the base image
 sync
 java -cp "$CP" bench/ReplicationChange.java "$W/src" 0.01 7 >&2
-t_inc=$(send "$W/src" 2 "$port")
+drop; t_inc=$(send "$W/src" 2 "$port")
 inc_json=$(tr -d '\n' <"$W/send.json")
 cat >"$W/rsyncd.conf" <<CONF
 pid file = $W/rsyncd.pid
@@ -75,7 +74,7 @@ rport=$((20000 + RANDOM % 20000))
 rsync --daemon --no-detach --config="$W/rsyncd.conf" --address=127.0.0.1 --port="$rport" &
 pids+=($!)
 sleep 1
-t0=$(now)
+drop; t0=$(now)
 rsync --inplace --ignore-times --no-whole-file --stats "$W/src/origin" "rsync://127.0.0.1:$rport/m/image" >"$W/rsync.stats"
 t1=$(now); t_rsync=$(secs "$t0" "$t1")
 cmp "$W/src/origin" "$W/rsync/image"
@@ -98,9 +97,9 @@ for _ in $(seq $((G * 16))); do cat "$W/block"; done | ds write "$W/csrc" --offs
 ds snapshot create "$W/csrc" --name base >/dev/null
 sync
 receive "$W/crep"
-t_cfull=$(send "$W/csrc" 1 "$port")
+drop; t_cfull=$(send "$W/csrc" 1 "$port")
 cfull_json=$(tr -d '\n' <"$W/send.json")
-t0=$(now); zstd -1 -T2 -q <"$W/csrc/origin" >/dev/null; t1=$(now); t_zstd=$(secs "$t0" "$t1")
+drop; t0=$(now); zstd -1 -T2 -q <"$W/csrc/origin" >/dev/null; t1=$(now); t_zstd=$(secs "$t0" "$t1")
 
 mib=$((BYTES >> 20))
 echo "| benchmark ($G GiB volume, 64 KiB chunks, loopback, $(nproc) cores) | deltasnap | baseline | ratio |"

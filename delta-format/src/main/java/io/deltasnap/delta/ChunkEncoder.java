@@ -84,8 +84,11 @@ final class ChunkEncoder implements AutoCloseable {
             scratchPlain = ensure(scratchPlain, bound);
             scratchPatch = ensure(scratchPatch, bound);
             int c = plain.compressByteArray(scratchPlain, 0, bound, d, p, n);
-            patch.loadDict(Arrays.copyOfRange(job.base(), p, p + n), ZstdDictContentType.RAW_CONTENT);
-            int q = patch.compressByteArray(scratchPatch, 0, bound, d, p, n);
+            int q = Integer.MAX_VALUE;
+            if (resembles(d, job.base(), p, n)) {
+                patch.loadDict(Arrays.copyOfRange(job.base(), p, p + n), ZstdDictContentType.RAW_CONTENT);
+                q = patch.compressByteArray(scratchPatch, 0, bound, d, p, n);
+            }
             int crc = Bytes.crc32c(d, p, n);
             if (q < Math.min(c, n)) {
                 out.add(new Piece(RecordFormat.KIND_PATCH, offset, n,
@@ -98,6 +101,30 @@ final class ChunkEncoder implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Sampled windows compared by {@link #resembles}, and how many must match. */
+    static final int PROBES = 256;
+    static final int PROBE_BYTES = 16;
+    static final int PROBES_TO_PATCH = 4;
+
+    /**
+     * Whether the new chunk keeps enough of its base, at the same places, for a patch to be worth
+     * trying: at least {@link #PROBES_TO_PATCH} of {@link #PROBES} evenly spaced 16-byte windows
+     * equal. A chunk rewritten whole (random data, a new file's blocks) matches none, and the
+     * patch attempt would cost a dictionary load and a second compression for nothing; a chunk
+     * with a few KiB changed, or a 4 KiB block kept, passes. Content moved within the chunk by
+     * other than a window-aligned step is sent as data: a block device rarely shifts bytes.
+     */
+    static boolean resembles(byte[] d, byte[] base, int p, int n) {
+        int stride = Math.max(PROBE_BYTES, n / PROBES);
+        int matches = 0;
+        for (int i = 0; i + PROBE_BYTES <= n; i += stride) {
+            if (Arrays.equals(d, p + i, p + i + PROBE_BYTES, base, p + i, p + i + PROBE_BYTES) && ++matches >= PROBES_TO_PATCH) {
+                return true;
+            }
+        }
+        return n < PROBES_TO_PATCH * stride && matches > 0; // a tiny tail chunk: one match will do
     }
 
     private Piece dataPiece(long offset, byte[] d, int p, int n) {

@@ -23,8 +23,10 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
  * Writes the delta from snapshot {@code base} (or nothing: a full delta) to snapshot
  * {@code target} of a volume. The changed extents come from the engine's diff, so the work follows
  * the change, not the volume; a full delta reads every chunk and lets the format turn zero chunks
- * into zero records. Memory stays bounded: one piece of at most {@link #PIECE} bytes is read at a
- * time, and the writer's queue is bounded.
+ * into zero records. {@link #READERS} threads read pieces ahead of the writer, so the reads of
+ * scattered changed chunks overlap instead of waiting on the disk one at a time. Memory stays
+ * bounded: at most {@link #READ_AHEAD} pieces of at most {@link #PIECE} bytes (one chunk and its
+ * base when patching) are read ahead, and the writer's queue is bounded.
  */
 public final class DeltaProducer {
   /** Bytes read and handed to the writer at a time (whole chunks). */
@@ -83,36 +85,97 @@ public final class DeltaProducer {
     int chunk = v.chunkSize();
     int pieceBytes = Math.max(chunk, PIECE / chunk * chunk);
     boolean patch = opts.patch() && base != Volume.ORIGIN;
-    long done = 0;
-    ByteBuffer bulk = null;
-    try (DeltaWriter w = new DeltaWriter(out, h, key, opts.writer())) {
-      for (Extent e : extents) {
-        long off = e.offset();
+    // pieces in volume order: one chunk when patching (with its base), else up to PIECE bytes
+    List<Extent> nonEmpty = extents.stream().filter(e -> e.length() > 0).toList();
+    java.util.Iterator<long[]> pieces = new java.util.Iterator<>() {
+      int i;
+      long off = nonEmpty.isEmpty() ? 0 : nonEmpty.get(0).offset();
+
+      @Override
+      public boolean hasNext() {
+        return i < nonEmpty.size();
+      }
+
+      @Override
+      public long[] next() {
+        Extent e = nonEmpty.get(i);
         long end = e.offset() + e.length();
-        while (off < end) {
-          if (patch) {
-            int n = (int) Math.min(chunk, end - off);
-            byte[] now = read(v, target, off, n);
-            byte[] old = read(v, base, off, n);
-            w.writeData(off, now, old);
-            off += n;
-            done += n;
-          } else {
-            int n = (int) Math.min(pieceBytes, end - off);
-            if (bulk == null) {
-              bulk = FileBlockFile.allocateAligned(pieceBytes);
-            }
-            v.read(target, off, bulk.clear().limit(n)); // whole pieces: past the page cache (FileBlockFile)
-            byte[] b = new byte[n];
-            bulk.get(0, b);
-            w.writeData(off, b);
-            off += n;
-            done += n;
-          }
-          progress.update(done, total);
+        int n = (int) Math.min(patch ? chunk : pieceBytes, end - off);
+        long[] piece = {off, n};
+        off += n;
+        if (off >= end && ++i < nonEmpty.size()) {
+          off = nonEmpty.get(i).offset();
         }
+        return piece;
+      }
+    };
+    java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(READERS, r -> {
+      Thread t = new Thread(r, "deltasnap-read");
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.ArrayDeque<java.util.concurrent.Future<Piece>> ahead = new java.util.ArrayDeque<>();
+    long done = 0;
+    try (DeltaWriter w = new DeltaWriter(out, h, key, opts.writer())) {
+      while (pieces.hasNext() || !ahead.isEmpty()) {
+        while (pieces.hasNext() && ahead.size() < READ_AHEAD) {
+          long[] p = pieces.next();
+          ahead.add(readers.submit(() -> readPiece(v, base, target, p[0], (int) p[1], patch)));
+        }
+        Piece piece = await(ahead.poll());
+        if (patch) {
+          w.writeData(piece.offset(), piece.now(), piece.old());
+        } else {
+          w.writeData(piece.offset(), piece.now());
+        }
+        done += piece.now().length;
+        progress.update(done, total);
       }
       return new Result(w.finish(), extents.size(), total);
+    } finally {
+      readers.shutdownNow();
+    }
+  }
+
+  /** Threads reading pieces ahead of the writer, and pieces read ahead at most. */
+  static final int READERS = Integer.getInteger("deltasnap.readers", 4);
+  static final int READ_AHEAD = Integer.getInteger("deltasnap.readAhead", 16);
+
+  /** Per reader thread: whole pieces are read into it, past the page cache (FileBlockFile). */
+  private static final ThreadLocal<ByteBuffer> BULK = ThreadLocal.withInitial(() -> FileBlockFile.allocateAligned(PIECE));
+
+  /** A piece of the target at {@code offset}, and the base's bytes there when patching (else null). */
+  private record Piece(long offset, byte[] now, byte[] old) {}
+
+  private static Piece readPiece(Volume v, long base, long target, long off, int n, boolean patch) throws IOException {
+    if (patch) {
+      return new Piece(off, read(v, target, off, n), read(v, base, off, n));
+    }
+    ByteBuffer bulk = BULK.get();
+    if (bulk.capacity() < n) {
+      bulk = FileBlockFile.allocateAligned(n);
+      BULK.set(bulk);
+    }
+    v.read(target, off, bulk.clear().limit(n));
+    byte[] b = new byte[n];
+    bulk.get(0, b);
+    return new Piece(off, b, null);
+  }
+
+  private static Piece await(java.util.concurrent.Future<Piece> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while reading the volume");
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException("reading the volume failed: " + e.getCause(), e.getCause());
     }
   }
 
