@@ -3,7 +3,8 @@
 #   1. full send of incompressible data  vs  cp IMAGE COPY && sync (same disk)
 #   2. incremental send of 1% changed chunks  vs  rsync --inplace to an rsync daemon on 127.0.0.1
 #   3. full send of compressible data  vs  zstd -1 -T2 < IMAGE > /dev/null
-# Usage: bench/replication.sh [WORKDIR] [GiB, default 8]. Needs about 5x GiB free in WORKDIR.
+# Usage: [DROP=0] bench/replication.sh [WORKDIR] [GiB, default 8]. Needs about 5x GiB free in WORKDIR.
+# Every timed step starts with the page cache dropped (root), ours and the baselines' alike.
 # Prints a Markdown table for docs/benchmarks.md. Not run by the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,11 @@ secs() { echo "$2 - $1" | bc -l; }
 rate() { echo "scale=1; $1 / $2 / 1048576" | bc -l; }
 log() { echo "# $*" >&2; }
 # every timed step starts with a cold page cache (needs root; otherwise runs warm and says so)
-drop() { sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || log "cannot drop the page cache: timings run warm"; }
+# DROP=0 runs everything warm instead (whatever the page cache holds from the steps before)
+drop() {
+  if [ "${DROP:-1}" = 0 ]; then sync; return; fi
+  sync; echo 1 > /proc/sys/vm/drop_caches 2>/dev/null || log "cannot drop the page cache: timings run warm"
+}
 
 rm -rf "$W"; mkdir -p "$W"
 BYTES=$((G << 30))
