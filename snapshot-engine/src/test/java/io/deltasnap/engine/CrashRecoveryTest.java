@@ -61,13 +61,7 @@ class CrashRecoveryTest {
         List<Long> w = ids.stream().filter(m.writable::get).toList();
         run.postViews = views(m);
         if (k < 12) { // several extents with one commit, as a delta is applied
-          List<long[]> ext = new ArrayList<>();
-          long start = r.nextInt(CHUNK * 2);
-          while (start < SIZE && ext.size() < 4) {
-            int len = 1 + r.nextInt((int) Math.min(SIZE - start, CHUNK * 2L));
-            ext.add(new long[] {start, len});
-            start = ((start + len - 1) / CHUNK + 1) * CHUNK + r.nextInt(CHUNK * 3);
-          }
+          List<long[]> ext = VolumeModelTest.randomExtents(r, SIZE, CHUNK);
           long[] offs = new long[ext.size()];
           ByteBuffer[] bufs = new ByteBuffer[ext.size()];
           for (int i = 0; i < ext.size(); i++) {

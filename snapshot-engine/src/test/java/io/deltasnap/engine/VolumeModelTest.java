@@ -49,13 +49,7 @@ class VolumeModelTest {
       int k = r.nextInt(100);
       List<Long> ids = new ArrayList<>(m.snaps.keySet());
       if (k < 10) { // several extents, one commit (how a delta is applied)
-        List<long[]> ext = new ArrayList<>();
-        long start = r.nextInt(chunk * 2);
-        while (start < size && ext.size() < 4) {
-          int len = 1 + r.nextInt((int) Math.min(size - start, chunk * 2L));
-          ext.add(new long[] {start, len});
-          start = ((start + len - 1) / chunk + 1) * chunk + r.nextInt(chunk * 3);
-        }
+        List<long[]> ext = randomExtents(r, size, chunk);
         long[] offs = new long[ext.size()];
         ByteBuffer[] bufs = new ByteBuffer[ext.size()];
         for (int i = 0; i < ext.size(); i++) {
@@ -178,6 +172,18 @@ class VolumeModelTest {
       v.read(id, 0, b);
       assertArrayEquals(m.view(id), b.array(), "full read of view " + id);
     }
+  }
+
+  /** Up to 4 extents {offset, length}, ascending, no two in one chunk: input for writeOrigin. */
+  static List<long[]> randomExtents(Random r, long size, int chunk) {
+    List<long[]> ext = new ArrayList<>();
+    long start = r.nextInt(chunk * 2);
+    while (start < size && ext.size() < 4) {
+      int len = 1 + r.nextInt((int) Math.min(size - start, chunk * 2L));
+      ext.add(new long[] {start, len});
+      start = ((start + len - 1) / chunk + 1) * chunk + r.nextInt(chunk * 3);
+    }
+    return ext;
   }
 
   static byte[] randomBytes(Random r, int len) {
