@@ -196,6 +196,7 @@ final class DeltaCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       TrustedKeys t = trust(trustFile);
+      refuseIfStaged(dir, "applying a delta file");
       boolean existed = Files.exists(dir);
       boolean hadStore = Files.exists(dir.resolve("store"));
       long t0 = System.nanoTime();

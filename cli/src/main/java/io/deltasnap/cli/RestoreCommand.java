@@ -18,6 +18,7 @@ final class RestoreCommand extends VolumeCommand {
 
   @Override
   public Integer call() throws Exception {
+    refuseIfStaged(dir, "restoring its origin");
     try (VolumeHandle h = open(dir);
         ProgressBar bar = new ProgressBar("restore", common.showProgress())) {
       io.deltasnap.engine.Volume v = h.volume();

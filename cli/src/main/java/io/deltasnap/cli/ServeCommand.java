@@ -59,7 +59,11 @@ final class ServeCommand extends VolumeCommand {
       // writes after a snapshot wait for a commit: more requests in flight share each commit
       NbdServer.Options opts = new NbdServer.Options(Integer.getInteger("deltasnap.nbdThreads", 32),
           d.maxRequestsInFlight(), d.maxBytesInFlight(), d.negotiationTimeout());
-      server = NbdServer.start(addr, new VolumeExports(v), tls, opts);
+      boolean staged = io.deltasnap.receiver.Replica.hasStagedTransfer(dir);
+      if (staged) {
+        err().println("deltasnap: " + dir + " holds a staged incoming transfer: its origin is served read-only");
+      }
+      server = NbdServer.start(addr, new VolumeExports(v, staged), tls, opts);
     } catch (Exception e) {
       v.close();
       throw e;

@@ -42,6 +42,7 @@ final class SnapshotCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      refuseIfStaged(dir, "a snapshot of its origin");
       try (VolumeHandle h = open(dir)) {
         io.deltasnap.engine.Volume v = h.volume();
         SnapshotInfo s = v.createSnapshot(name, writable);

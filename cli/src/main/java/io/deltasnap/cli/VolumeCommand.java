@@ -73,6 +73,18 @@ abstract class VolumeCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Refuses {@code what} on a replica holding a staged incoming transfer: it would change the
+   * origin the transfer staged its records in, and the resumed transfer would then publish a
+   * snapshot that is not the source's.
+   */
+  static void refuseIfStaged(Path dir, String what) {
+    if (io.deltasnap.receiver.Replica.hasStagedTransfer(dir)) {
+      throw new Main.UserError(dir + " holds a staged incoming transfer, and " + what + " would change what it staged: "
+          + "resume it (send the same snapshot again) or discard it with 'deltasnap receive " + dir + " --discard-staged'");
+    }
+  }
+
   VolumeHandle open(Path dir) throws IOException {
     Main root = (Main) spec.root().userObject();
     return root.source().open(dir, common.cacheBytes(), forwardable());

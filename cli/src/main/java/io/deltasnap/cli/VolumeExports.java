@@ -26,15 +26,23 @@ final class VolumeExports implements ExportProvider {
   static final int MAX_PAYLOAD = 8 << 20;
 
   private final Volume volume;
+  private final boolean originReadOnly;
 
   VolumeExports(Volume volume) {
+    this(volume, false);
+  }
+
+  /** {@code originReadOnly}: export the origin read-only (a replica holding a staged transfer). */
+  VolumeExports(Volume volume, boolean originReadOnly) {
     this.volume = volume;
+    this.originReadOnly = originReadOnly;
   }
 
   @Override
   public List<ExportInfo> list() {
     List<ExportInfo> out = new ArrayList<>();
-    out.add(new ExportInfo(ORIGIN, "origin of " + volume.name() + " (read-write)"));
+    out.add(new ExportInfo(ORIGIN, "origin of " + volume.name()
+        + (originReadOnly ? " (read-only: a transfer is staged)" : " (read-write)")));
     for (SnapshotInfo s : volume.snapshots()) {
       out.add(new ExportInfo(SNAPSHOT_PREFIX + s.id(), (s.name().isEmpty() ? "" : s.name() + ", ")
           + "taken " + Instant.ofEpochMilli(s.created()) + (s.writable() ? " (read-write)" : " (read-only)")));
@@ -45,7 +53,7 @@ final class VolumeExports implements ExportProvider {
   @Override
   public BlockDevice open(String name) throws IOException {
     if (name.isEmpty() || name.equals(ORIGIN)) {
-      return new Device(Volume.ORIGIN, false);
+      return new Device(Volume.ORIGIN, originReadOnly);
     }
     if (name.startsWith(SNAPSHOT_PREFIX)) {
       try {

@@ -33,6 +33,9 @@ final class WriteCommand extends VolumeCommand {
     if (snapshot != null && snapshot <= 0) {
       throw new Main.UserError("snapshot IDs start at 1");
     }
+    if (snapshot == null) {
+      refuseIfStaged(dir, "writing its origin");
+    }
     long total = input != null ? Files.size(input) : -1;
     try (VolumeHandle h = open(dir);
         InputStream in = input != null ? Files.newInputStream(input) : System.in;

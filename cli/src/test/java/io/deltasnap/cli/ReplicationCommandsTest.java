@@ -223,6 +223,21 @@ class ReplicationCommandsTest {
     Thread.sleep(500);
     stop(r);
     assertTrue(Files.exists(rep.resolve("receive-staged")));
+    // nothing else may change the origin the transfer staged its records in
+    byte[] staged = Files.readAllBytes(rep.resolve("origin"));
+    Path data = tmp.resolve("data");
+    Files.write(data, new byte[4096]);
+    Path delta = tmp.resolve("full.delta");
+    ok(Cli.run("delta", "create", vol.toString(), "--snapshot", "1", "--key", key.toString(), "--output", delta.toString()));
+    for (String[] cmd : List.of(
+        new String[] {"write", rep.toString(), "--offset", "0", "--input", data.toString()},
+        new String[] {"snapshot", "create", rep.toString()},
+        new String[] {"restore", rep.toString(), "--snapshot", "1"},
+        new String[] {"delta", "apply", rep.toString(), delta.toString(), "--trust", trust.toString()})) {
+      Cli.Result no = Cli.refused(cmd);
+      assertTrue(no.stderr().contains("staged incoming transfer") && no.stderr().contains("--discard-staged"), no.stderr());
+    }
+    assertArrayEquals(staged, Files.readAllBytes(rep.resolve("origin")), "the staged origin is untouched");
     Cli.Result d = ok(Cli.run("receive", rep.toString(), "--discard-staged"));
     assertTrue(d.out().contains("discarded"), d.out());
     assertTrue(!Files.exists(rep.resolve("receive-staged")));

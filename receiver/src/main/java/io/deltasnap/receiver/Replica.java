@@ -41,6 +41,15 @@ public final class Replica implements Closeable {
   }
 
   /** Opens the replica in {@code dir} (creating the directory if needed); holds its lock if a volume is there. */
+  /**
+   * Whether {@code dir} holds a staged incoming transfer: records of a delta applied to its origin
+   * whose snapshot is not yet taken. Resuming that transfer relies on the origin holding exactly
+   * what was staged, so nothing else may change the origin (or take a snapshot of it) meanwhile.
+   */
+  public static boolean hasStagedTransfer(Path dir) {
+    return java.nio.file.Files.exists(dir.resolve(StagedTransfer.FILE));
+  }
+
   public static Replica open(Path dir, long cacheBytes) throws IOException {
     Files.createDirectories(dir);
     Replica r = new Replica(dir, cacheBytes);
