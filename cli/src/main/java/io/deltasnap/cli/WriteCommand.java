@@ -36,18 +36,66 @@ final class WriteCommand extends VolumeCommand {
     if (snapshot == null) {
       refuseIfStaged(dir, "writing its origin");
     }
-    long total = input != null ? Files.size(input) : -1;
-    try (VolumeHandle h = open(dir);
-        InputStream in = input != null ? Files.newInputStream(input) : System.in;
-        ProgressBar bar = new ProgressBar("write", common.showProgress())) {
+    Path spool = null;
+    try (VolumeHandle h = open(dir)) {
       io.deltasnap.engine.Volume v = h.volume();
       if (offset > v.size()) {
         throw new Main.UserError("offset " + offset + " is past the end of the volume (" + v.size() + " bytes)");
       }
-      if (total >= 0 && total > v.size() - offset) {
-        throw new Main.UserError(Sizes.human(total) + " at offset " + offset + " does not fit the volume ("
-            + Sizes.human(v.size()) + ")");
+      Path from = input;
+      if (from == null) {
+        // stdin's length is known only at its end: hold it aside first, so that input running past
+        // the end of the volume is refused before anything is written
+        spool = Files.createTempFile(dir, ".write-", ".stdin");
+        long held;
+        try (java.io.OutputStream o = Files.newOutputStream(spool)) {
+          held = System.in.transferTo(new LimitedOutput(o, v.size() - offset + 1));
+        }
+        if (held > v.size() - offset) {
+          throw new Main.UserError("input runs past the end of the volume (" + Sizes.human(v.size()) + " from offset "
+              + offset + "); nothing was written");
+        }
+        from = spool;
       }
+      write(v, target, from);
+    } finally {
+      if (spool != null) {
+        Files.deleteIfExists(spool);
+      }
+    }
+    return 0;
+  }
+
+  /** Passes bytes on until {@code limit} have passed, then counts the rest without keeping it. */
+  private static final class LimitedOutput extends java.io.FilterOutputStream {
+    private long room;
+
+    LimitedOutput(java.io.OutputStream out, long limit) {
+      super(out);
+      this.room = limit;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      if (room > 0) {
+        out.write(b, off, (int) Math.min(len, room));
+      }
+      room -= len;
+    }
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+  }
+
+  private void write(io.deltasnap.engine.Volume v, long target, Path from) throws Exception {
+    long total = Files.size(from);
+    if (total > v.size() - offset) {
+      throw new Main.UserError(Sizes.human(total) + " at offset " + offset + " does not fit the volume ("
+          + Sizes.human(v.size()) + ")");
+    }
+    try (InputStream in = Files.newInputStream(from); ProgressBar bar = new ProgressBar("write", common.showProgress())) {
       byte[] buf = new byte[BUFFER];
       long pos = offset;
       while (true) {
@@ -55,9 +103,8 @@ final class WriteCommand extends VolumeCommand {
         if (n <= 0) {
           break;
         }
-        if (n > v.size() - pos) {
-          throw new Main.UserError("input runs past the end of the volume at byte " + v.size()
-              + (pos > offset ? " (" + (pos - offset) + " bytes before that were written)" : "; nothing was written"));
+        if (n > v.size() - pos) { // the file grew while we wrote it
+          throw new Main.UserError("input grew past the end of the volume at byte " + v.size() + " while it was written");
         }
         v.write(target, pos, ByteBuffer.wrap(buf, 0, n));
         pos += n;
@@ -71,6 +118,5 @@ final class WriteCommand extends VolumeCommand {
         out().println(Json.write(m));
       }
     }
-    return 0;
   }
 }
