@@ -13,6 +13,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "write", description = "Write bytes (stdin by default) into the origin or a writable snapshot.")
 final class WriteCommand extends VolumeCommand {
   static final int BUFFER = 32 << 20;
+  /** stdin up to this long is checked against the volume end before anything is written. */
+  static final int LOOKAHEAD = 64 << 20;
 
   @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
   Path dir;
@@ -24,7 +26,8 @@ final class WriteCommand extends VolumeCommand {
   @Option(names = "--snapshot", paramLabel = "ID", description = "ID of a writable snapshot to write into instead of the origin.")
   Long snapshot;
 
-  @Option(names = "--input", paramLabel = "FILE", description = "Read the bytes from FILE instead of stdin.")
+  @Option(names = "--input", paramLabel = "FILE", description = "Read the bytes from FILE instead of stdin; "
+      + "its size is checked first, so a write that does not fit writes nothing (stdin: only up to 64 MiB).")
   Path input;
 
   @Override
@@ -36,66 +39,32 @@ final class WriteCommand extends VolumeCommand {
     if (snapshot == null) {
       refuseIfStaged(dir, "writing its origin");
     }
-    Path spool = null;
-    try (VolumeHandle h = open(dir)) {
+    long total = input != null ? Files.size(input) : -1;
+    try (VolumeHandle h = open(dir);
+        InputStream file = input != null ? Files.newInputStream(input) : null;
+        ProgressBar bar = new ProgressBar("write", common.showProgress())) {
       io.deltasnap.engine.Volume v = h.volume();
       if (offset > v.size()) {
         throw new Main.UserError("offset " + offset + " is past the end of the volume (" + v.size() + " bytes)");
       }
-      Path from = input;
-      if (from == null) {
-        // stdin's length is known only at its end: hold it aside first, so that input running past
-        // the end of the volume is refused before anything is written
-        spool = Files.createTempFile(dir, ".write-", ".stdin");
-        long held;
-        try (java.io.OutputStream o = Files.newOutputStream(spool)) {
-          held = System.in.transferTo(new LimitedOutput(o, v.size() - offset + 1));
+      InputStream in = file;
+      if (in == null) {
+        // stdin's length is known only at its end: read up to LOOKAHEAD first, so that input of
+        // that size which does not fit is refused before anything is written
+        byte[] head = System.in.readNBytes((int) Math.min(v.size() - offset + 1, LOOKAHEAD));
+        if (head.length > v.size() - offset) {
+          throw new Main.UserError("input runs past the end of the volume (" + Sizes.human(v.size() - offset)
+              + " fit from offset " + offset + "); nothing was written");
         }
-        if (held > v.size() - offset) {
-          throw new Main.UserError("input runs past the end of the volume (" + Sizes.human(v.size()) + " from offset "
-              + offset + "); nothing was written");
+        if (head.length < LOOKAHEAD) {
+          total = head.length;
         }
-        from = spool;
+        in = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head), System.in);
       }
-      write(v, target, from);
-    } finally {
-      if (spool != null) {
-        Files.deleteIfExists(spool);
+      if (total >= 0 && total > v.size() - offset) {
+        throw new Main.UserError(Sizes.human(total) + " at offset " + offset + " does not fit the volume ("
+            + Sizes.human(v.size()) + ")");
       }
-    }
-    return 0;
-  }
-
-  /** Passes bytes on until {@code limit} have passed, then counts the rest without keeping it. */
-  private static final class LimitedOutput extends java.io.FilterOutputStream {
-    private long room;
-
-    LimitedOutput(java.io.OutputStream out, long limit) {
-      super(out);
-      this.room = limit;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws java.io.IOException {
-      if (room > 0) {
-        out.write(b, off, (int) Math.min(len, room));
-      }
-      room -= len;
-    }
-
-    @Override
-    public void write(int b) throws java.io.IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-  }
-
-  private void write(io.deltasnap.engine.Volume v, long target, Path from) throws Exception {
-    long total = Files.size(from);
-    if (total > v.size() - offset) {
-      throw new Main.UserError(Sizes.human(total) + " at offset " + offset + " does not fit the volume ("
-          + Sizes.human(v.size()) + ")");
-    }
-    try (InputStream in = Files.newInputStream(from); ProgressBar bar = new ProgressBar("write", common.showProgress())) {
       byte[] buf = new byte[BUFFER];
       long pos = offset;
       while (true) {
@@ -103,8 +72,9 @@ final class WriteCommand extends VolumeCommand {
         if (n <= 0) {
           break;
         }
-        if (n > v.size() - pos) { // the file grew while we wrote it
-          throw new Main.UserError("input grew past the end of the volume at byte " + v.size() + " while it was written");
+        if (n > v.size() - pos) {
+          throw new Main.UserError("input runs past the end of the volume at byte " + v.size() + " ("
+              + (pos - offset) + " bytes before that were written; --input FILE writes all or nothing)");
         }
         v.write(target, pos, ByteBuffer.wrap(buf, 0, n));
         pos += n;
@@ -118,5 +88,6 @@ final class WriteCommand extends VolumeCommand {
         out().println(Json.write(m));
       }
     }
+    return 0;
   }
 }

@@ -79,14 +79,11 @@ class EngineCommandsTest {
   void stdinRunningPastTheEndWritesNothingEvenAfterManyPieces() throws Exception {
     Cli.ok("init", vol(), "--size", "40M", "--chunk-size", "64K");
     byte[] before = Files.readAllBytes(tmp.resolve("vol/origin"));
-    byte[] tooLong = Cli.random(48 << 20, 3); // more than one 32 MiB piece, and more than fits
+    byte[] tooLong = Cli.random(48 << 20, 3); // more than one 32 MiB piece, more than fits, within the lookahead
     Cli.Result r = Cli.run(tooLong, "write", vol(), "--offset", "0");
     assertEquals(1, r.exit());
     assertTrue(r.stderr().startsWith("deltasnap: ") && r.stderr().contains("nothing was written"), r.stderr());
     assertArrayEquals(before, Files.readAllBytes(tmp.resolve("vol/origin")), "origin untouched");
-    try (var files = Files.list(tmp.resolve("vol"))) {
-      assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".stdin")), "stdin spool removed");
-    }
     byte[] fits = Cli.random(40 << 20, 4);
     Cli.ok(fits, "write", vol(), "--offset", "0");
     assertArrayEquals(fits, Files.readAllBytes(tmp.resolve("vol/origin")));
