@@ -82,7 +82,7 @@ public final class FileBlockFile implements BlockFile {
           }
           direct = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
         } catch (IOException | UnsupportedOperationException e) {
-          noDirect = true; // e.g. tmpfs refuses O_DIRECT: the page cache it is
+          noDirect = true; // a file system without O_DIRECT (tmpfs before Linux 6.6): the page cache it is
         }
       }
       return direct;
@@ -92,13 +92,17 @@ public final class FileBlockFile implements BlockFile {
   @Override
   public void read(long pos, ByteBuffer dst) throws IOException {
     FileChannel d = directFor(pos, dst);
-    while (d != null && dst.hasRemaining() && (dst.remaining() & (DIRECT_ALIGN - 1)) == 0) {
-      int n = d.read(dst, pos);
-      if (n <= 0) {
-        break; // end of file: the page-cache path below reports it
+    try {
+      while (d != null && dst.hasRemaining() && (dst.remaining() & (DIRECT_ALIGN - 1)) == 0) {
+        int n = d.read(dst, pos);
+        if (n <= 0) {
+          break; // end of file: the page-cache path below reports it
+        }
+        pos += n;
+        directBytes.add(n);
       }
-      pos += n;
-      directBytes.add(n);
+    } catch (IOException e) {
+      directRefused(e); // the page cache does the rest
     }
     while (dst.hasRemaining()) {
       int n = ch.read(dst, pos);
@@ -112,14 +116,30 @@ public final class FileBlockFile implements BlockFile {
   @Override
   public void write(long pos, ByteBuffer src) throws IOException {
     FileChannel d = directFor(pos, src);
-    while (d != null && src.hasRemaining() && (src.remaining() & (DIRECT_ALIGN - 1)) == 0) {
-      int n = d.write(src, pos);
-      pos += n;
-      directBytes.add(n);
+    try {
+      while (d != null && src.hasRemaining() && (src.remaining() & (DIRECT_ALIGN - 1)) == 0) {
+        int n = d.write(src, pos);
+        pos += n;
+        directBytes.add(n);
+      }
+    } catch (IOException e) {
+      directRefused(e); // the page cache does the rest
     }
     while (src.hasRemaining()) {
       pos += ch.write(src, pos);
     }
+  }
+
+  /**
+   * A direct transfer failed. EINVAL means this file (a FUSE or network file system, say) accepts
+   * O_DIRECT at open but not for these transfers: direct I/O stops for it and the caller goes on
+   * through the page cache from where the direct transfer stopped. Anything else is a real error.
+   */
+  private void directRefused(IOException e) throws IOException {
+    if (!String.valueOf(e.getMessage()).contains("Invalid argument")) {
+      throw e;
+    }
+    noDirect = true;
   }
 
   /** Bytes moved through the O_DIRECT descriptor so far. */

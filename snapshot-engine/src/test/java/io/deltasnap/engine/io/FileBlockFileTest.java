@@ -64,6 +64,25 @@ class FileBlockFileTest {
   }
 
   @Test
+  void bulkTransfersWorkOnTmpfsToo() throws IOException {
+    Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "fbf"); // O_DIRECT only since Linux 6.6
+    try (FileBlockFile f = FileBlockFile.open(shm.resolve("f"), true)) {
+      ByteBuffer b = FileBlockFile.allocateAligned(FileBlockFile.DIRECT_MIN);
+      for (int i = 0; i < b.capacity(); i++) {
+        b.put(i, (byte) (i * 31));
+      }
+      f.write(0, b);
+      ByteBuffer back = FileBlockFile.allocateAligned(FileBlockFile.DIRECT_MIN);
+      f.read(0, back);
+      assertEquals(0, back.remaining());
+      assertEquals(b.flip(), back.flip());
+    } finally {
+      Files.deleteIfExists(shm.resolve("f"));
+      Files.delete(shm);
+    }
+  }
+
+  @Test
   void aDirectReadPastTheEndFailsLikeACachedOne() throws IOException {
     Path p = dir.resolve("short");
     try (FileBlockFile f = FileBlockFile.open(p, true)) {
