@@ -133,7 +133,25 @@ public final class DeltaProducer {
       }
       return new Result(w.finish(), extents.size(), total);
     } finally {
-      readers.shutdownNow();
+      // never interrupt a reader: an interrupt in FileChannel I/O closes the volume's channel for
+      // everyone (a daemon or server goes on using the volume after a failed send)
+      for (java.util.concurrent.Future<Piece> f : ahead) {
+        f.cancel(false);
+      }
+      readers.shutdown();
+      boolean interrupted = false;
+      while (true) {
+        try {
+          if (readers.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+            break;
+          }
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
