@@ -162,8 +162,8 @@ public final class DeltaApplier {
     return new Result(s, data, zeros, records, fresh);
   }
 
-  /** DATA records at least this long are written from an aligned buffer: past the page cache (FileBlockFile). */
-  static final int BULK_BYTES = 128 << 10;
+  /** DATA records at least this long (one 64 KiB chunk) are written from an aligned buffer: past the page cache (FileBlockFile). */
+  static final int BULK_BYTES = 64 << 10;
 
   /** Makes [off, off+len) zero, writing only pieces that are not zero already. */
   static void writeZeros(Volume v, long off, long len) throws IOException {

@@ -25,7 +25,7 @@ public final class FileBlockFile implements BlockFile {
   /** Alignment of buffers, positions and lengths for direct I/O (a multiple of every block size in use). */
   public static final int DIRECT_ALIGN = 4096;
   /** Transfers shorter than this always use the page cache. */
-  static final int DIRECT_MIN = 128 << 10;
+  static final int DIRECT_MIN = 64 << 10;
   private static final boolean DIRECT_IO = !"false".equals(System.getProperty("deltasnap.directIo"));
 
   private final Path path;
