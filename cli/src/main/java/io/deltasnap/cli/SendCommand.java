@@ -92,6 +92,9 @@ final class SendCommand extends VolumeCommand {
     if (limit != null && limit <= 0) {
       throw new Main.UserError("--limit must be positive");
     }
+    if (to != null && !(dryRun && base != null)) {
+      ReplicationClient.warmUpInBackground(); // overlaps with opening the volume
+    }
     try (VolumeHandle h = open(dir)) {
       Volume v = h.volume();
       SnapshotInfo target = v.snapshot(snapshot);

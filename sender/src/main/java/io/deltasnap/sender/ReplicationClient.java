@@ -96,6 +96,27 @@ public final class ReplicationClient implements Closeable {
   }
 
   /** Connects and authenticates with {@code key}, announcing source volume {@code volume}. */
+  /**
+   * Loads and initialises, on a daemon thread, what a connection will need first: Netty's
+   * platform probes, allocator and NIO channel classes, and Bouncy Castle's Ed25519 tables. A
+   * fresh process spends about 0.1 s on them; started early, that overlaps with opening the
+   * volume. Harmless if the connection never comes.
+   */
+  public static void warmUpInBackground() {
+    Thread t = new Thread(() -> {
+      try {
+        org.bouncycastle.math.ec.rfc8032.Ed25519.precompute();
+        io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(1).release();
+        new Bootstrap().channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
+        NioIoHandler.newFactory();
+      } catch (Throwable ignored) {
+        // only a head start: connect() does all of this again if it has to
+      }
+    }, "deltasnap-warm-up");
+    t.setDaemon(true);
+    t.start();
+  }
+
   public static ReplicationClient connect(InetSocketAddress to, Ed25519PrivateKeyParameters key, UUID volume,
       Options options) throws IOException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("send-loop", true),
