@@ -5,7 +5,6 @@ import io.deltasnap.engine.Volume;
 import io.deltasnap.receiver.Replica;
 import io.deltasnap.receiver.ReplicationServer;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -77,16 +76,7 @@ final class ReceiveCommand extends VolumeCommand {
       throw new Main.UserError("--listen HOST:PORT and --trust FILE are required");
     }
     InetSocketAddress addr = HostPort.parse(listen);
-    if ((tlsCert == null) != (tlsKey == null)) {
-      throw new Main.UserError("--tls-cert and --tls-key go together");
-    }
-    Optional<SslContext> tls = Optional.empty();
-    if (tlsCert != null) {
-      if (!Files.isReadable(tlsCert) || !Files.isReadable(tlsKey)) {
-        throw new Main.UserError("cannot read the TLS certificate or key");
-      }
-      tls = Optional.of(SslContextBuilder.forServer(tlsCert.toFile(), tlsKey.toFile()).build());
-    }
+    Optional<SslContext> tls = ServerTls.context(tlsCert, tlsKey);
     TrustedKeys trust = TrustedKeys.load(trustFile);
     if (trust.keys().isEmpty()) {
       throw new Main.UserError("no keys in the trust file " + trustFile);

@@ -4,7 +4,6 @@ import io.deltasnap.engine.DirectoryStorage;
 import io.deltasnap.engine.Volume;
 import io.deltasnap.nbd.NbdServer;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,16 +35,7 @@ final class ServeCommand extends VolumeCommand {
   @Override
   public Integer call() throws Exception {
     InetSocketAddress addr = HostPort.parse(listen);
-    if ((tlsCert == null) != (tlsKey == null)) {
-      throw new Main.UserError("--tls-cert and --tls-key go together");
-    }
-    Optional<SslContext> tls = Optional.empty();
-    if (tlsCert != null) {
-      if (!Files.isReadable(tlsCert) || !Files.isReadable(tlsKey)) {
-        throw new Main.UserError("cannot read the TLS certificate or key");
-      }
-      tls = Optional.of(SslContextBuilder.forServer(tlsCert.toFile(), tlsKey.toFile()).build());
-    }
+    Optional<SslContext> tls = ServerTls.context(tlsCert, tlsKey);
     if (!Files.isDirectory(dir)) {
       throw new Main.UserError("no volume at " + dir);
     }
