@@ -124,6 +124,20 @@ public final class DeltaWriter implements Closeable {
      *                                  fit
      */
     public void writeData(long offset, byte[] data, byte[] base) throws IOException {
+        writeData(offset, data, base, false);
+    }
+
+    /**
+     * Like {@link #writeData(long, byte[], byte[])}, but the writer may keep {@code data} and
+     * {@code base} instead of copying them: the caller hands them over and must not change them
+     * afterwards. Saves a copy of every changed byte (and of its base) for a caller that reads
+     * each extent into fresh arrays anyway.
+     */
+    public void handOver(long offset, byte[] data, byte[] base) throws IOException {
+        writeData(offset, data, base, true);
+    }
+
+    private void writeData(long offset, byte[] data, byte[] base, boolean owned) throws IOException {
         Objects.requireNonNull(data, "data");
         checkOpen();
         checkExtent(offset, data.length);
@@ -139,8 +153,9 @@ public final class DeltaWriter implements Closeable {
             flushPending();
             for (int p = 0; p < data.length; p += recordBytes) {
                 int n = Math.min(recordBytes, data.length - p);
-                submit(new ChunkEncoder.Job(offset + p, Arrays.copyOfRange(data, p, p + n), n,
-                        Arrays.copyOfRange(base, p, p + n)));
+                boolean whole = owned && n == data.length;
+                submit(new ChunkEncoder.Job(offset + p, whole ? data : Arrays.copyOfRange(data, p, p + n), n,
+                        whole ? base : Arrays.copyOfRange(base, p, p + n)));
             }
         }
         cursor = offset + data.length;

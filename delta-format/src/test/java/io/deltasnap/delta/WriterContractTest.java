@@ -98,6 +98,39 @@ class WriterContractTest {
         assertEquals(java.util.List.of(new DeltaRecord.Data(0, concat(first, buf))), readAll(d, null));
     }
 
+    /** A handed-over extent gives the very bytes a copied one does, with one thread or several. */
+    @Test
+    void handOverWritesWhatWriteDataWrites() throws IOException {
+        java.util.Random rnd = new java.util.Random(3);
+        long size = 64L * C;
+        byte[] base = text(rnd, (int) size);
+        byte[] now = base.clone();
+        for (int i = 0; i < 40; i++) { // some chunks rewritten, some patched in place, some partial
+            int c = rnd.nextInt(64);
+            if (rnd.nextBoolean()) {
+                System.arraycopy(random(rnd, C), 0, now, c * C, C);
+            } else {
+                now[c * C + rnd.nextInt(C)] ^= 1;
+            }
+        }
+        for (int threads : new int[] {1, 3}) {
+            byte[] copied = write(incremental(C, size), opts(threads), w -> {
+                for (int c = 0; c < 64; c += 2) {
+                    w.writeData((long) c * C, java.util.Arrays.copyOfRange(now, c * C, (c + 2) * C),
+                            java.util.Arrays.copyOfRange(base, c * C, (c + 2) * C));
+                }
+            });
+            byte[] handed = write(incremental(C, size), opts(threads), w -> {
+                for (int c = 0; c < 64; c += 2) {
+                    w.handOver((long) c * C, java.util.Arrays.copyOfRange(now, c * C, (c + 2) * C),
+                            java.util.Arrays.copyOfRange(base, c * C, (c + 2) * C));
+                }
+            });
+            assertArrayEquals(copied, handed);
+            assertArrayEquals(now, apply(base, readAll(handed, baseOf(base))));
+        }
+    }
+
     static byte[] concat(byte[] a, byte[] b) {
         return Craft.concat(a, b);
     }

@@ -124,7 +124,7 @@ public final class DeltaProducer {
         }
         Piece piece = await(ahead.poll());
         if (patch) {
-          w.writeData(piece.offset(), piece.now(), piece.old());
+          w.handOver(piece.offset(), piece.now(), piece.old()); // fresh arrays: no copy
         } else {
           w.writeData(piece.offset(), piece.now());
         }
@@ -166,18 +166,13 @@ public final class DeltaProducer {
   private record Piece(long offset, byte[] now, byte[] old) {}
 
   private static Piece readPiece(Volume v, long base, long target, long off, int n, boolean patch) throws IOException {
-    if (patch) {
-      return new Piece(off, read(v, target, off, n), read(v, base, off, n));
-    }
     ByteBuffer bulk = BULK.get();
     if (bulk.capacity() < n) {
       bulk = FileBlockFile.allocateAligned(n);
       BULK.set(bulk);
     }
-    v.read(target, off, bulk.clear().limit(n));
-    byte[] b = new byte[n];
-    bulk.get(0, b);
-    return new Piece(off, b, null);
+    byte[] now = read(v, target, off, bulk, n);
+    return new Piece(off, now, patch ? read(v, base, off, bulk, n) : null);
   }
 
   private static Piece await(java.util.concurrent.Future<Piece> f) throws IOException {
@@ -197,9 +192,11 @@ public final class DeltaProducer {
     }
   }
 
-  private static byte[] read(Volume v, long snap, long off, int n) throws IOException {
+  /** Reads through {@code bulk} (aligned: past the page cache) into a new array. */
+  private static byte[] read(Volume v, long snap, long off, ByteBuffer bulk, int n) throws IOException {
+    v.read(snap, off, bulk.clear().limit(n));
     byte[] b = new byte[n];
-    v.read(snap, off, ByteBuffer.wrap(b));
+    bulk.get(0, b);
     return b;
   }
 }
