@@ -111,7 +111,37 @@ final class SendCommand extends VolumeCommand {
           .withLimit(limit == null ? 0 : limit)
           .withTls(tls || tlsCa != null ? new Tls.Options(true, tlsCa, tlsKnown != null ? tlsKnown : defaultKnown())
               : Tls.Options.NONE);
-      try (ReplicationClient c = ReplicationClient.connect(HostPort.parse(to), key, v.uuid(), o)) {
+      java.net.InetSocketAddress address = HostPort.parse(to);
+      if (!dryRun) {
+        DeltaProducer.header(v, base == null ? Volume.ORIGIN : base, snapshot, key); // bad IDs: refuse before connecting
+      }
+      // connect and shake hands on another thread while the delta most likely wanted is planned here
+      // (its diff computed, its first chunks read): the round trips and the disk overlap
+      java.util.concurrent.CompletableFuture<ReplicationClient> connecting = new java.util.concurrent.CompletableFuture<>();
+      Thread connector = new Thread(() -> {
+        try {
+          connecting.complete(ReplicationClient.connect(address, key, v.uuid(), o));
+        } catch (Throwable t) {
+          connecting.completeExceptionally(t);
+        }
+      }, "deltasnap-connect");
+      connector.setDaemon(true);
+      connector.start();
+      DeltaProducer.Plan guess = null;
+      ReplicationClient c;
+      try {
+        if (!dryRun) {
+          guess = DeltaProducer.plan(v, base != null ? base : likelyBase(v, snapshot), snapshot, DeltaProducer.Options.defaults());
+        }
+        c = awaitConnection(connecting);
+      } catch (Exception | Error e) {
+        if (guess != null) {
+          guess.close();
+        }
+        connecting.thenAccept(ReplicationClient::close); // a connection that arrives late is closed
+        throw e;
+      }
+      try (c) {
         if (c.replicaVolume() != null && !c.replicaVolume().equals(v.uuid())) {
           throw new Main.UserError("the replica at " + to + " holds volume " + c.replicaVolume() + ", not " + v.uuid()
               + " (" + dir + ")");
@@ -122,16 +152,56 @@ final class SendCommand extends VolumeCommand {
           printDryRun(v, b);
           return 0;
         }
+        if (guess.base() != b) { // the receiver holds another base than the newest: plan again
+          guess.close();
+          guess = DeltaProducer.plan(v, b, snapshot, DeltaProducer.Options.defaults());
+        }
         ReplicationClient.Outcome r;
         try (ProgressBar bar = new ProgressBar("send", common.showProgress())) {
-          r = c.send(v, b, snapshot, key, DeltaProducer.Options.defaults(), bar);
+          DeltaProducer.Plan p = guess;
+          guess = null;
+          r = c.send(v, p, key, DeltaProducer.Options.defaults(), bar);
         }
         printSummary(r);
       } catch (ReplicationException e) {
         throw new Main.UserError(e.getMessage());
+      } finally {
+        if (guess != null) {
+          guess.close();
+        }
       }
     }
     return 0;
+  }
+
+  /** The base a send without --base most likely uses: the newest live snapshot older than {@code target}. */
+  private static long likelyBase(Volume v, long target) {
+    long best = Volume.ORIGIN;
+    for (SnapshotInfo s : v.snapshots()) {
+      if (s.live() && s.id() < target) {
+        best = Math.max(best, s.id());
+      }
+    }
+    return best;
+  }
+
+  private static ReplicationClient awaitConnection(java.util.concurrent.CompletableFuture<ReplicationClient> f)
+      throws Exception {
+    try {
+      return f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable t = e.getCause();
+      if (t instanceof ReplicationException r) {
+        throw new Main.UserError(r.getMessage());
+      }
+      if (t instanceof Exception x) {
+        throw x;
+      }
+      if (t instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
   }
 
   private static Path defaultKnown() {

@@ -177,6 +177,35 @@ class ReplicationCommandsTest {
     assertReplicaHas(rep, 1, 2);
   }
 
+  /**
+   * send plans the increment from the newest older snapshot while it connects; when the receiver
+   * holds only an older one, the plan is dropped and the increment from the common base is sent.
+   */
+  @Test
+  void aSendWhoseLikelyBaseTheReceiverLacksSendsFromTheCommonOne() throws Exception {
+    byte[] w = new byte[1 << 20];
+    new Random(3).nextBytes(w);
+    ok(Cli.run(w, "write", vol.toString(), "--offset", "9M"));
+    ok(Cli.run("snapshot", "create", vol.toString(), "--name", "three"));
+    Path rep = tmp.resolve("rep");
+    Receiver r = receive(rep);
+    ok(send(r.to(), 1));
+    Cli.Result inc = ok(send(r.to(), 3)); // planned from 2 while connecting; the replica holds only 1
+    assertEquals(1, field(inc.out(), "base"), inc.out());
+    assertTrue(field(inc.out(), "bytesSent") < (3 << 20), inc.out());
+    Cli.Result none = send("127.0.0.1:" + freePort(), 3); // the plan is dropped when the connection fails
+    assertEquals(1, none.exit());
+    assertTrue(none.stderr().startsWith("deltasnap: ") && none.stderr().strip().lines().count() == 1, none.stderr());
+    stop(r);
+    assertReplicaHas(rep, 1, 3);
+  }
+
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
   @Test
   void killingTheReceiverMidTransferThenResendingMovesOnlyTheRest() throws Exception {
     Path rep = tmp.resolve("rep");

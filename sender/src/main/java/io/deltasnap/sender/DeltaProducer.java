@@ -78,66 +78,136 @@ public final class DeltaProducer {
   /** Writes the signed delta to {@code out}; {@code progress} hears about volume bytes read. */
   public static Result write(Volume v, long base, long target, Ed25519PrivateKeyParameters key, OutputStream out,
       Options opts, Volume.Progress progress) throws IOException {
-    DeltaHeader h = header(v, base, target, key);
-    DiffResult d = extents(v, base, target);
-    List<Extent> extents = d.extents();
-    long total = d.changedBytes();
-    int chunk = v.chunkSize();
-    int pieceBytes = Math.max(chunk, PIECE / chunk * chunk);
-    boolean patch = opts.patch() && base != Volume.ORIGIN;
-    // pieces in volume order: one chunk when patching (with its base), else up to PIECE bytes
-    List<Extent> nonEmpty = extents.stream().filter(e -> e.length() > 0).toList();
-    java.util.Iterator<long[]> pieces = new java.util.Iterator<>() {
-      int i;
-      long off = nonEmpty.isEmpty() ? 0 : nonEmpty.get(0).offset();
+    header(v, base, target, key); // refuse bad IDs or a bad key before any work
+    try (Plan p = plan(v, base, target, opts)) {
+      return write(p, key, out, opts, progress);
+    }
+  }
 
-      @Override
-      public boolean hasNext() {
-        return i < nonEmpty.size();
+  /**
+   * Starts a delta from {@code base} to {@code target}: computes its extents and starts reading
+   * the first pieces. A sender plans while it connects and shakes hands, so the diff and the
+   * first reads overlap with the round trips; a plan it does not use is closed unwritten.
+   */
+  public static Plan plan(Volume v, long base, long target, Options opts) throws IOException {
+    live(v, target);
+    if (base != Volume.ORIGIN) {
+      live(v, base);
+      if (base >= target) {
+        throw new InvalidRequestException("the base snapshot (" + base + ") must be older than the target (" + target + ")");
       }
+    }
+    return new Plan(v, base, target, extents(v, base, target), opts.patch() && base != Volume.ORIGIN);
+  }
 
-      @Override
-      public long[] next() {
-        Extent e = nonEmpty.get(i);
-        long end = e.offset() + e.length();
-        int n = (int) Math.min(patch ? chunk : pieceBytes, end - off);
-        long[] piece = {off, n};
-        off += n;
-        if (off >= end && ++i < nonEmpty.size()) {
-          off = nonEmpty.get(i).offset();
-        }
-        return piece;
-      }
-    };
-    java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(READERS, r -> {
-      Thread t = new Thread(r, "deltasnap-read");
-      t.setDaemon(true);
-      return t;
-    });
-    java.util.ArrayDeque<java.util.concurrent.Future<Piece>> ahead = new java.util.ArrayDeque<>();
+  /** Writes the signed delta that {@code plan} started to {@code out}; the plan is used up. */
+  public static Result write(Plan plan, Ed25519PrivateKeyParameters key, OutputStream out, Options opts,
+      Volume.Progress progress) throws IOException {
+    DeltaHeader h = header(plan.v, plan.base, plan.target, key);
     long done = 0;
     try (DeltaWriter w = new DeltaWriter(out, h, key, opts.writer())) {
-      while (pieces.hasNext() || !ahead.isEmpty()) {
-        while (pieces.hasNext() && ahead.size() < READ_AHEAD) {
-          long[] p = pieces.next();
-          ahead.add(readers.submit(() -> readPiece(v, base, target, p[0], (int) p[1], patch)));
-        }
-        Piece piece = await(ahead.poll());
-        if (patch) {
+      for (Piece piece; (piece = plan.next()) != null; ) {
+        if (plan.patch) {
           w.handOver(piece.offset(), piece.now(), piece.old()); // fresh arrays: no copy
         } else {
           w.writeData(piece.offset(), piece.now());
         }
         done += piece.now().length;
-        progress.update(done, total);
+        progress.update(done, plan.diff.changedBytes());
       }
-      return new Result(w.finish(), extents.size(), total);
+      return new Result(w.finish(), plan.diff.extents().size(), plan.diff.changedBytes());
     } finally {
+      plan.close();
+    }
+  }
+
+  /**
+   * A delta's extents and the pieces being read ahead of the writer, in volume order: one chunk
+   * (with its base) when patching, else up to {@link #PIECE} bytes. {@link #READERS} threads read
+   * at most {@link #READ_AHEAD} pieces ahead. Closing it stops the readers.
+   */
+  public static final class Plan implements AutoCloseable {
+    private final Volume v;
+    private final long base;
+    private final long target;
+    private final DiffResult diff;
+    private final boolean patch;
+    private final List<Extent> extents;
+    private final int step;
+    private final java.util.concurrent.ExecutorService readers;
+    private final java.util.ArrayDeque<java.util.concurrent.Future<Piece>> ahead = new java.util.ArrayDeque<>();
+    private int extent;
+    private long off;
+
+    private Plan(Volume v, long base, long target, DiffResult diff, boolean patch) {
+      this.v = v;
+      this.base = base;
+      this.target = target;
+      this.diff = diff;
+      this.patch = patch;
+      this.extents = diff.extents().stream().filter(e -> e.length() > 0).toList();
+      int chunk = v.chunkSize();
+      this.step = patch ? chunk : Math.max(chunk, PIECE / chunk * chunk);
+      this.off = extents.isEmpty() ? 0 : extents.get(0).offset();
+      this.readers = java.util.concurrent.Executors.newFixedThreadPool(READERS, r -> {
+        Thread t = new Thread(r, "deltasnap-read");
+        t.setDaemon(true);
+        return t;
+      });
+      refill();
+    }
+
+    /** The base snapshot (0: a full delta). */
+    public long base() {
+      return base;
+    }
+
+    /** The target snapshot. */
+    public long target() {
+      return target;
+    }
+
+    /** The extents the delta carries. */
+    public DiffResult diff() {
+      return diff;
+    }
+
+    private void refill() {
+      while (extent < extents.size() && ahead.size() < READ_AHEAD) {
+        Extent e = extents.get(extent);
+        long end = e.offset() + e.length();
+        long at = off;
+        int n = (int) Math.min(step, end - at);
+        off += n;
+        if (off >= end && ++extent < extents.size()) {
+          off = extents.get(extent).offset();
+        }
+        ahead.add(readers.submit(() -> readPiece(v, base, target, at, n, patch)));
+      }
+    }
+
+    /** The next piece in volume order, or null after the last. */
+    private Piece next() throws IOException {
+      refill();
+      java.util.concurrent.Future<Piece> f = ahead.poll();
+      if (f == null) {
+        return null;
+      }
+      Piece p = await(f);
+      refill();
+      return p;
+    }
+
+    /** Stops reading; waits for reads under way. */
+    @Override
+    public void close() {
       // never interrupt a reader: an interrupt in FileChannel I/O closes the volume's channel for
       // everyone (a daemon or server goes on using the volume after a failed send)
       for (java.util.concurrent.Future<Piece> f : ahead) {
         f.cancel(false);
       }
+      ahead.clear();
+      extent = extents.size();
       readers.shutdown();
       boolean interrupted = false;
       while (true) {

@@ -247,6 +247,25 @@ public final class ReplicationClient implements Closeable {
    */
   public Outcome send(Volume v, long base, long target, Ed25519PrivateKeyParameters key, DeltaProducer.Options opts,
       Volume.Progress progress) throws IOException {
+    DeltaProducer.header(v, base, target, key); // refuse bad IDs or a bad key before any work
+    return send(v, DeltaProducer.plan(v, base, target, opts), key, opts, progress);
+  }
+
+  /**
+   * Sends the delta {@code plan} started (it may have been planned while this client connected);
+   * the plan is used up, sent or not.
+   */
+  public Outcome send(Volume v, DeltaProducer.Plan plan, Ed25519PrivateKeyParameters key, DeltaProducer.Options opts,
+      Volume.Progress progress) throws IOException {
+    try (plan) {
+      return sendPlanned(v, plan, key, opts, progress);
+    }
+  }
+
+  private Outcome sendPlanned(Volume v, DeltaProducer.Plan plan, Ed25519PrivateKeyParameters key,
+      DeltaProducer.Options opts, Volume.Progress progress) throws IOException {
+    long base = plan.base();
+    long target = plan.target();
     long start = System.nanoTime();
     long wireBefore = wire.get();
     DeltaHeader h = DeltaProducer.header(v, base, target, key);
@@ -261,7 +280,7 @@ public final class ReplicationClient implements Closeable {
     ChannelOutput out = new ChannelOutput(ch, resume, limiter, writability, options.timeout());
     try {
       // the header travelled in OFFER: the stream here starts after it
-      DeltaProducer.write(v, base, target, key, out, opts, progress);
+      DeltaProducer.write(plan, key, out, opts, progress);
       out.finish();
     } catch (IOException e) {
       throw receiverError().orElseGet(() -> e instanceof ReplicationException r ? r
