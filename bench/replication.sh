@@ -11,9 +11,10 @@ cd "$(dirname "$0")/.."
 W=${1:-/tmp/deltasnap-rbench}
 G=${2:-8}
 mvn -q -B -o -DskipTests package >&2
-# the shipped jar, as ./deltasnap runs it (one self-contained jar)
 CP="$PWD/cli/target/deltasnap.jar"
-DS=(java -XX:+UseParallelGC -Xmx2g -jar "$CP")
+# every command runs as users run it: through ./deltasnap (the shipped jar and its class-data archive)
+export DELTASNAP_JAVA_OPTS="-XX:+UseParallelGC -Xmx2g"
+DS=("$PWD/deltasnap")
 ds() { "${DS[@]}" "$@"; }
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l; }
