@@ -64,6 +64,11 @@ public final class Main implements Runnable {
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
+    if (Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("").equals("send")) {
+      // Netty and the signing tables load on another core while picocli parses: the connection is
+      // what a send waits for first
+      io.deltasnap.sender.ReplicationClient.warmUpInBackground();
+    }
     System.exit(run(args));
   }
 

@@ -73,6 +73,7 @@ public final class ReplicationClient implements Closeable {
       long wireBytes, long resumedFrom, double seconds) {}
 
   private static final Object CLOSED = new Object();
+  private static final java.util.concurrent.atomic.AtomicBoolean WARMING = new java.util.concurrent.atomic.AtomicBoolean();
 
   private final EventLoopGroup group;
   private final Channel ch;
@@ -103,6 +104,9 @@ public final class ReplicationClient implements Closeable {
    * volume. Harmless if the connection never comes.
    */
   public static void warmUpInBackground() {
+    if (!WARMING.compareAndSet(false, true)) {
+      return; // once per process
+    }
     Thread t = new Thread(() -> {
       try {
         org.bouncycastle.math.ec.rfc8032.Ed25519.precompute();
