@@ -85,16 +85,47 @@ final class ChunkLocks {
    * once and all in ascending stripe order, so it cannot deadlock with other lockers.
    */
   List<ReentrantReadWriteLock> lockChunks(long[] first, long[] last) {
-    java.util.TreeSet<Integer> want = new java.util.TreeSet<>();
-    for (int i = 0; i < first.length && want.size() < STRIPES; i++) {
-      for (long c = first[i]; c <= last[i] && c - first[i] < STRIPES; c++) {
-        want.add((int) (c & MASK));
+    return lockAll(stripesOf(first, last), false);
+  }
+
+  /** Like {@link #lockChunks}, shared (readers). */
+  List<ReentrantReadWriteLock> readLockChunks(long[] first, long[] last) {
+    return lockAll(stripesOf(first, last), true);
+  }
+
+  /** The stripes of the chunks in the ranges [first[i], last[i]], ascending, each once. */
+  private static int[] stripesOf(long[] first, long[] last) {
+    long n = 0;
+    for (int i = 0; i < first.length; i++) {
+      n += Math.min(STRIPES, last[i] - first[i] + 1);
+    }
+    if (n >= STRIPES) {
+      int[] all = new int[STRIPES];
+      java.util.Arrays.setAll(all, i -> i);
+      return all; // as many chunks as stripes: take them all rather than sort that many
+    }
+    int[] want = new int[(int) n];
+    int k = 0;
+    for (int i = 0; i < first.length; i++) {
+      for (long c = first[i]; c <= last[i]; c++) {
+        want[k++] = (int) (c & MASK);
       }
     }
-    List<ReentrantReadWriteLock> held = new ArrayList<>(want.size());
-    for (int i : want) {
+    java.util.Arrays.sort(want);
+    int u = 0;
+    for (int i = 0; i < k; i++) {
+      if (u == 0 || want[i] != want[u - 1]) {
+        want[u++] = want[i];
+      }
+    }
+    return java.util.Arrays.copyOf(want, u);
+  }
+
+  private List<ReentrantReadWriteLock> lockAll(int[] stripes, boolean shared) {
+    List<ReentrantReadWriteLock> held = new ArrayList<>(stripes.length);
+    for (int i : stripes) {
       ReentrantReadWriteLock l = lock(i);
-      l.writeLock().lock();
+      (shared ? l.readLock() : l.writeLock()).lock();
       held.add(l);
     }
     return held;
