@@ -64,7 +64,9 @@ public final class FileBlockFile implements BlockFile {
 
   /** A direct buffer of {@code bytes} aligned for bulk (O_DIRECT) transfers. */
   public static ByteBuffer allocateAligned(int bytes) {
-    return ByteBuffer.allocateDirect(bytes + DIRECT_ALIGN).alignedSlice(DIRECT_ALIGN).limit(bytes);
+    // alignedSlice rounds the capacity down to whole units: allocate whole units plus the slack
+    int units = Math.toIntExact(((long) bytes + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN);
+    return ByteBuffer.allocateDirect(units + DIRECT_ALIGN).alignedSlice(DIRECT_ALIGN).limit(bytes);
   }
 
   /** The O_DIRECT channel when {@code b} at {@code pos} qualifies for a bulk transfer, else null. */

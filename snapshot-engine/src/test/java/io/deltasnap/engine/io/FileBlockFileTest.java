@@ -26,6 +26,16 @@ class FileBlockFileTest {
   @TempDir
   Path dir;
 
+  /** Any size, not only whole 4 KiB units: alignedSlice rounds the capacity down. */
+  @Test
+  void alignedBuffersHoldWhatWasAskedFor() {
+    for (int n : new int[] {1, 4095, 4096, 4097, 112_640, (1 << 20) + 2048}) {
+      java.nio.ByteBuffer b = FileBlockFile.allocateAligned(n);
+      org.junit.jupiter.api.Assertions.assertEquals(n, b.limit());
+      org.junit.jupiter.api.Assertions.assertTrue(b.capacity() >= n && b.isDirect(), n + " bytes: capacity " + b.capacity());
+    }
+  }
+
   @Test
   void directAndCachedTransfersAgreeWithAModel() throws IOException {
     Path p = dir.resolve("f");
