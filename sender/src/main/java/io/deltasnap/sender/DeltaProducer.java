@@ -122,9 +122,12 @@ public final class DeltaProducer {
   }
 
   /**
-   * A delta's extents and the pieces being read ahead of the writer, in volume order: one chunk
-   * (with its base) when patching, else up to {@link #PIECE} bytes. {@link #READERS} threads read
-   * at most {@link #READ_AHEAD} pieces ahead. Closing it stops the readers.
+   * A delta's extents and the pieces being read ahead of the writer, in volume order: when
+   * patching, groups of up to {@link #PIECE} bytes of changed chunks, each chunk with its base
+   * (read with {@link Volume#readChunks}, so base copies stored one after another come in one
+   * read); else runs of up to {@link #PIECE} bytes. {@link #READERS} threads read at most
+   * {@link #READ_AHEAD} pieces ahead (half as many groups when patching: they carry the base too).
+   * Closing it stops the readers.
    */
   public static final class Plan implements AutoCloseable {
     private final Volume v;
@@ -134,8 +137,10 @@ public final class DeltaProducer {
     private final boolean patch;
     private final List<Extent> extents;
     private final int step;
+    private final int aheadMax;
     private final java.util.concurrent.ExecutorService readers;
-    private final java.util.ArrayDeque<java.util.concurrent.Future<Piece>> ahead = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<java.util.concurrent.Future<List<Piece>>> ahead = new java.util.ArrayDeque<>();
+    private java.util.Iterator<Piece> current = java.util.Collections.emptyIterator();
     private int extent;
     private long off;
 
@@ -147,7 +152,8 @@ public final class DeltaProducer {
       this.patch = patch;
       this.extents = diff.extents().stream().filter(e -> e.length() > 0).toList();
       int chunk = v.chunkSize();
-      this.step = patch ? chunk : Math.max(chunk, PIECE / chunk * chunk);
+      this.step = Math.max(chunk, PIECE / chunk * chunk);
+      this.aheadMax = patch ? Math.max(2, READ_AHEAD / 2) : READ_AHEAD;
       this.off = extents.isEmpty() ? 0 : extents.get(0).offset();
       this.readers = java.util.concurrent.Executors.newFixedThreadPool(READERS, r -> {
         Thread t = new Thread(r, "deltasnap-read");
@@ -173,29 +179,55 @@ public final class DeltaProducer {
     }
 
     private void refill() {
-      while (extent < extents.size() && ahead.size() < READ_AHEAD) {
-        Extent e = extents.get(extent);
-        long end = e.offset() + e.length();
-        long at = off;
-        int n = (int) Math.min(step, end - at);
-        off += n;
-        if (off >= end && ++extent < extents.size()) {
-          off = extents.get(extent).offset();
+      while (extent < extents.size() && ahead.size() < aheadMax) {
+        if (patch) {
+          long[] chunks = nextChunks();
+          ahead.add(readers.submit(() -> readGroup(v, base, target, chunks)));
+        } else {
+          long at = off;
+          int n = (int) Math.min(step, end() - at);
+          advance(n);
+          ahead.add(readers.submit(() -> List.of(readRun(v, target, at, n))));
         }
-        ahead.add(readers.submit(() -> readPiece(v, base, target, at, n, patch)));
+      }
+    }
+
+    /** The next changed chunks, up to {@link #step} bytes of them, in volume order. */
+    private long[] nextChunks() {
+      int shift = Integer.numberOfTrailingZeros(v.chunkSize());
+      long[] chunks = new long[step / v.chunkSize()];
+      int n = 0;
+      while (n < chunks.length && extent < extents.size()) {
+        chunks[n++] = off >>> shift;
+        advance((int) Math.min(v.chunkSize(), end() - off));
+      }
+      return java.util.Arrays.copyOf(chunks, n);
+    }
+
+    private long end() {
+      Extent e = extents.get(extent);
+      return e.offset() + e.length();
+    }
+
+    private void advance(int n) {
+      off += n;
+      if (off >= end() && ++extent < extents.size()) {
+        off = extents.get(extent).offset();
       }
     }
 
     /** The next piece in volume order, or null after the last. */
     private Piece next() throws IOException {
-      refill();
-      java.util.concurrent.Future<Piece> f = ahead.poll();
-      if (f == null) {
-        return null;
+      while (!current.hasNext()) {
+        refill();
+        java.util.concurrent.Future<List<Piece>> f = ahead.poll();
+        if (f == null) {
+          return null;
+        }
+        current = await(f).iterator();
+        refill();
       }
-      Piece p = await(f);
-      refill();
-      return p;
+      return current.next();
     }
 
     /** Stops reading; waits for reads under way. */
@@ -203,7 +235,7 @@ public final class DeltaProducer {
     public void close() {
       // never interrupt a reader: an interrupt in FileChannel I/O closes the volume's channel for
       // everyone (a daemon or server goes on using the volume after a failed send)
-      for (java.util.concurrent.Future<Piece> f : ahead) {
+      for (java.util.concurrent.Future<List<Piece>> f : ahead) {
         f.cancel(false);
       }
       ahead.clear();
@@ -229,23 +261,54 @@ public final class DeltaProducer {
   static final int READERS = Integer.getInteger("deltasnap.readers", 4);
   static final int READ_AHEAD = Integer.getInteger("deltasnap.readAhead", 16);
 
-  /** Per reader thread: whole pieces are read into it, past the page cache (FileBlockFile). */
-  private static final ThreadLocal<ByteBuffer> BULK = ThreadLocal.withInitial(() -> FileBlockFile.allocateAligned(PIECE));
+  /** Per reader thread: pieces are read into it, past the page cache (FileBlockFile). */
+  private static final ThreadLocal<ByteBuffer> BULK = ThreadLocal.withInitial(() -> FileBlockFile.allocateAligned(2 * PIECE));
 
   /** A piece of the target at {@code offset}, and the base's bytes there when patching (else null). */
   private record Piece(long offset, byte[] now, byte[] old) {}
 
-  private static Piece readPiece(Volume v, long base, long target, long off, int n, boolean patch) throws IOException {
-    ByteBuffer bulk = BULK.get();
-    if (bulk.capacity() < n) {
-      bulk = FileBlockFile.allocateAligned(n);
-      BULK.set(bulk);
+  private static ByteBuffer bulk(int n) {
+    ByteBuffer b = BULK.get();
+    if (b.capacity() < n) {
+      b = FileBlockFile.allocateAligned(n);
+      BULK.set(b);
     }
-    byte[] now = read(v, target, off, bulk, n);
-    return new Piece(off, now, patch ? read(v, base, off, bulk, n) : null);
+    return b.clear();
   }
 
-  private static Piece await(java.util.concurrent.Future<Piece> f) throws IOException {
+  /** {@code n} bytes of the target at {@code off}. */
+  private static Piece readRun(Volume v, long target, long off, int n) throws IOException {
+    ByteBuffer b = bulk(n);
+    v.read(target, off, b.limit(n));
+    byte[] now = new byte[n];
+    b.get(0, now);
+    return new Piece(off, now, null);
+  }
+
+  /** Whole chunks of the target, each with its base. */
+  private static List<Piece> readGroup(Volume v, long base, long target, long[] chunks) throws IOException {
+    int shift = Integer.numberOfTrailingZeros(v.chunkSize());
+    int[] len = new int[chunks.length];
+    int total = 0;
+    for (int i = 0; i < chunks.length; i++) {
+      len[i] = (int) Math.min(v.chunkSize(), v.size() - (chunks[i] << shift));
+      total += len[i];
+    }
+    ByteBuffer b = bulk(2 * total);
+    v.readChunks(target, chunks, b.limit(total));
+    v.readChunks(base, chunks, b.limit(2 * total).position(total));
+    List<Piece> out = new java.util.ArrayList<>(chunks.length);
+    for (int i = 0, at = 0; i < chunks.length; at += len[i], i++) {
+      byte[] now = new byte[len[i]];
+      byte[] old = new byte[len[i]];
+      b.get(at, now);
+      b.get(total + at, old);
+      out.add(new Piece(chunks[i] << shift, now, old));
+    }
+    return out;
+  }
+
+  private static List<Piece> await(java.util.concurrent.Future<List<Piece>> f) throws IOException {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -262,11 +325,4 @@ public final class DeltaProducer {
     }
   }
 
-  /** Reads through {@code bulk} (aligned: past the page cache) into a new array. */
-  private static byte[] read(Volume v, long snap, long off, ByteBuffer bulk, int n) throws IOException {
-    v.read(snap, off, bulk.clear().limit(n));
-    byte[] b = new byte[n];
-    bulk.get(0, b);
-    return b;
-  }
 }

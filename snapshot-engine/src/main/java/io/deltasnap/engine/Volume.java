@@ -195,6 +195,77 @@ public final class Volume implements Closeable {
   }
 
   /**
+   * Reads whole chunks {@code chunks} (ascending, distinct) of the origin or snapshot {@code snap}
+   * into {@code dst}, one after another, {@code chunkLength} bytes each, and advances its position.
+   * Entries read with one I/O where they can be: adjacent chunks the snapshot reads from the
+   * origin, and copies that lie one after another in the store. A delta's base chunks were copied
+   * in the order they were overwritten, so scattered ones come back in a few large reads instead
+   * of one read per chunk. Every copy is verified against its checksum, as in {@link #read}.
+   */
+  public void readChunks(long snap, long[] chunks, ByteBuffer dst) throws IOException {
+    long total = 0;
+    for (int i = 0; i < chunks.length; i++) {
+      if (chunks[i] < 0 || (chunks[i] << chunkShift) >= size || (i > 0 && chunks[i] <= chunks[i - 1])) {
+        throw new IllegalArgumentException("chunks must be ascending, distinct and inside the volume: " + chunks[i]);
+      }
+      total += chunkLength(chunks[i]);
+    }
+    if (dst.remaining() < total) {
+      throw new IllegalArgumentException(total + " bytes of chunks, room for " + dst.remaining());
+    }
+    ByteBuffer out = dst.slice(dst.position(), (int) total);
+    volumeLock.readLock().lock();
+    try {
+      ExceptionStore.Exc[] src = new ExceptionStore.Exc[chunks.length];
+      if (snap != ORIGIN) {
+        requireReadable(snap);
+      }
+      List<ReentrantReadWriteLock> held = chunkLocks.readLockChunks(chunks, chunks);
+      try {
+        if (snap != ORIGIN) {
+          meta.treeLock().readLock().lock();
+          try {
+            for (int i = 0; i < chunks.length; i++) {
+              src[i] = exc.resolve(chunks[i], snap);
+            }
+          } finally {
+            meta.treeLock().readLock().unlock();
+          }
+        }
+        int at = 0;
+        for (int i = 0; i < chunks.length; ) {
+          int j = i;
+          int len = chunkLength(chunks[i]);
+          if (src[i] == null) { // adjacent chunks read from the origin: one read
+            while (j + 1 < chunks.length && src[j + 1] == null && chunks[j + 1] == chunks[j] + 1) {
+              len += chunkLength(chunks[++j]);
+            }
+            origin.read(chunks[i] << chunkShift, out.slice(at, len));
+          } else { // copies stored one after another: one read, then each verified
+            long page = src[i].v().page() + Pages.pagesFor(len);
+            while (j + 1 < chunks.length && src[j + 1] != null && src[j + 1].v().page() == page) {
+              int n = chunkLength(chunks[++j]);
+              len += n;
+              page += Pages.pagesFor(n);
+            }
+            meta.pages().readData(src[i].v().page(), out.slice(at, len));
+            for (int k = i, o = at; k <= j; o += chunkLength(chunks[k]), k++) {
+              verifyCopy(chunks[k], src[k], Pages.crc(out, o, chunkLength(chunks[k])));
+            }
+          }
+          at += len;
+          i = j + 1;
+        }
+      } finally {
+        ChunkLocks.readUnlock(held);
+      }
+    } finally {
+      volumeLock.readLock().unlock();
+    }
+    dst.position(dst.position() + (int) total);
+  }
+
+  /**
    * Reads [offset, offset + dst.remaining()) within chunks [first, last] as snapshot {@code snap}
    * sees it; runs of chunks the snapshot reads from the origin are read in one piece. Chunk locks
    * held (shared).
