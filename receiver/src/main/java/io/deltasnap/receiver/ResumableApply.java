@@ -41,6 +41,9 @@ final class ResumableApply {
   static final int WRITERS = 4;
   static final int IN_FLIGHT = 6;
 
+  /** A batch is handed over early, when the input runs dry, once it holds this much. */
+  static final int IDLE_FLUSH_BYTES = 1 << 20;
+
   /** Bytes of a delta trailer (docs/delta-format.md, "Trailer"). */
   static final int TRAILER_BYTES = 148;
 
@@ -164,6 +167,9 @@ final class ResumableApply {
         while ((rec = r.next(baseSource)) != null) {
           writes.submit(rec, r.chain());
           records++;
+          if (rest.available() == 0) {
+            writes.flushIdle(); // the sender is behind: write what is gathered while waiting
+          }
           progress.update(Math.min(total, rec.offset() + rec.length()), total);
           if (r.chain().byteOffset() - lastBytes >= every.bytes()
               || System.nanoTime() - lastTime >= every.interval().toNanos()) {
@@ -237,6 +243,19 @@ final class ResumableApply {
       } else {
         flushBatch();
         enqueue(() -> write(rec), after);
+      }
+    }
+
+    /**
+     * Hands the records gathered so far to a writer if they are at least {@link #IDLE_FLUSH_BYTES}.
+     * Called when the input has nothing more to read: while the sender is slower than the
+     * replica, batches go out smaller instead of waiting to fill, so little is left to write
+     * when the stream ends; when the replica is the slower side, input is always waiting and
+     * batches stay large (fewer commits).
+     */
+    void flushIdle() throws IOException {
+      if (batch.bytes() >= IDLE_FLUSH_BYTES) {
+        flushBatch();
       }
     }
 
