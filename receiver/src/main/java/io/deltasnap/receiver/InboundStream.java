@@ -69,12 +69,6 @@ final class InboundStream extends InputStream {
     return received;
   }
 
-  /** Bytes that can be read without waiting for the sender. */
-  @Override
-  public synchronized int available() {
-    return (int) Math.min(Integer.MAX_VALUE, queued);
-  }
-
   @Override
   public int read() throws IOException {
     byte[] one = new byte[1];

@@ -45,11 +45,6 @@ final class RecordBatch {
     lastChunk = (rec.offset() + Math.max(1, rec.length()) - 1) / chunkSize;
   }
 
-  /** Content bytes gathered. */
-  long bytes() {
-    return bytes;
-  }
-
   boolean isEmpty() {
     return records.isEmpty();
   }
