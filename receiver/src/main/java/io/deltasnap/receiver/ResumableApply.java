@@ -41,9 +41,6 @@ final class ResumableApply {
   static final int WRITERS = 4;
   static final int IN_FLIGHT = 6;
 
-  /** A batch is handed over early, when the input runs dry, once it holds this much. */
-  static final int IDLE_FLUSH_BYTES = 1 << 20;
-
   /** Bytes of a delta trailer (docs/delta-format.md, "Trailer"). */
   static final int TRAILER_BYTES = 148;
 
@@ -72,6 +69,7 @@ final class ResumableApply {
   private long newest;
   private HashChain applied;
   private long resumedFrom;
+  private boolean stateDue;
 
   /**
    * Parses the offered header ({@code headerBytes}): it must be a valid header of a trusted signer.
@@ -103,7 +101,8 @@ final class ResumableApply {
    * Checks the delta fits the replica and finds where to continue: a staged state of this very
    * stream, or the start (after the header). Replaces a staged state of another stream when it is
    * the same signer's or stale; refuses otherwise. Returns the stream offset the sender continues
-   * from; a state for it is durable when this returns.
+   * from. A state for it is durable before {@link #apply} writes anything: apply makes it so
+   * first, so the caller can tell the sender where to continue without waiting for the fsyncs.
    */
   long prepare(byte[] authenticatedKey) throws IOException {
     if (!Arrays.equals(header.signerKey(), authenticatedKey)) {
@@ -144,7 +143,7 @@ final class ResumableApply {
       v.restore(rollbackTo, Volume.Progress.NONE);
     }
     resumedFrom = applied.byteOffset();
-    checkpoint();
+    stateDue = true; // saved by apply, before the first record touches the origin
     return resumedFrom;
   }
 
@@ -155,6 +154,10 @@ final class ResumableApply {
    * (CORRUPT or TRUNCATED after at least one new record), which keeps the good prefix.
    */
   Result apply(InputStream rest, Volume.Progress progress) throws IOException {
+    if (stateDue) {
+      checkpoint(); // while the first records are on their way
+      stateDue = false;
+    }
     long base = header.isFull() ? Volume.ORIGIN : header.base().id();
     BaseSource baseSource = base == Volume.ORIGIN ? null : (off, dst) -> v.read(base, off, ByteBuffer.wrap(dst));
     long records = 0;
@@ -167,9 +170,6 @@ final class ResumableApply {
         while ((rec = r.next(baseSource)) != null) {
           writes.submit(rec, r.chain());
           records++;
-          if (rest.available() == 0) {
-            writes.flushIdle(); // the sender is behind: write what is gathered while waiting
-          }
           progress.update(Math.min(total, rec.offset() + rec.length()), total);
           if (r.chain().byteOffset() - lastBytes >= every.bytes()
               || System.nanoTime() - lastTime >= every.interval().toNanos()) {
@@ -243,19 +243,6 @@ final class ResumableApply {
       } else {
         flushBatch();
         enqueue(() -> write(rec), after);
-      }
-    }
-
-    /**
-     * Hands the records gathered so far to a writer if they are at least {@link #IDLE_FLUSH_BYTES}.
-     * Called when the input has nothing more to read: while the sender is slower than the
-     * replica, batches go out smaller instead of waiting to fill, so little is left to write
-     * when the stream ends; when the replica is the slower side, input is always waiting and
-     * batches stay large (fewer commits).
-     */
-    void flushIdle() throws IOException {
-      if (batch.bytes() >= IDLE_FLUSH_BYTES) {
-        flushBatch();
       }
     }
 
