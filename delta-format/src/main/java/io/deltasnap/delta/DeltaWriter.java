@@ -108,6 +108,14 @@ public final class DeltaWriter implements Closeable {
         state = State.OPEN;
     }
 
+    /**
+     * The bytes a delta with header {@code h} starts with, as its writer writes them: what a
+     * sender offers before it streams the rest.
+     */
+    public static byte[] headerBytes(DeltaHeader h) {
+        return HeaderFormat.encode(Objects.requireNonNull(h, "header"));
+    }
+
     /** Writes changed bytes at a chunk-aligned volume offset; same as {@code writeData(offset, data, null)}. */
     public void writeData(long offset, byte[] data) throws IOException {
         writeData(offset, data, null);

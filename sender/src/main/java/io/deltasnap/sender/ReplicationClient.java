@@ -3,7 +3,6 @@ package io.deltasnap.sender;
 import io.deltasnap.delta.DeltaHeader;
 import io.deltasnap.delta.DeltaWriter;
 import io.deltasnap.delta.Keys;
-import io.deltasnap.delta.WriterOptions;
 import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
 import io.netty.bootstrap.Bootstrap;
@@ -25,7 +24,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -110,6 +108,7 @@ public final class ReplicationClient implements Closeable {
     Thread t = new Thread(() -> {
       try {
         org.bouncycastle.math.ec.rfc8032.Ed25519.precompute();
+        com.github.luben.zstd.util.Native.load(); // unpacks and loads the zstd library
         io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(1).release();
         new Bootstrap().channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
         NioIoHandler.newFactory();
@@ -308,11 +307,11 @@ public final class ReplicationClient implements Closeable {
   }
 
   /** The encoded header, as the stream will start: what OFFER carries. */
-  static byte[] headerBytes(DeltaHeader h, Ed25519PrivateKeyParameters key) throws IOException {
-    ByteArrayOutputStream b = new ByteArrayOutputStream();
-    try (DeltaWriter w = new DeltaWriter(b, h, key, new WriterOptions(1, 1, 1 << 20))) {
-      return b.toByteArray();
+  static byte[] headerBytes(DeltaHeader h, Ed25519PrivateKeyParameters key) {
+    if (!java.util.Arrays.equals(h.signerKey(), Keys.publicKey(key))) {
+      throw new IllegalArgumentException("the header's signer is not the signing key");
     }
+    return DeltaWriter.headerBytes(h); // no writer (threads, zstd contexts) just for the header
   }
 
   /** An ERROR the receiver sent before closing, if one arrives shortly. */
