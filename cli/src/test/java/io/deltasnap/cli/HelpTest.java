@@ -10,6 +10,15 @@ import picocli.CommandLine;
 
 /** Every command, however deep, answers --help with its usage on stdout and exit 0. */
 class HelpTest {
+  /** Main.NAMES, the index by which a command line finds its command, matches the annotations. */
+  @Test
+  void commandNamesMatchTheirAnnotations() {
+    assertEquals(Main.COMMANDS.size(), Main.NAMES.size());
+    for (int i = 0; i < Main.COMMANDS.size(); i++) {
+      assertEquals(Main.COMMANDS.get(i).getAnnotation(picocli.CommandLine.Command.class).name(), Main.NAMES.get(i));
+    }
+  }
+
   @Test
   void everyCommandAnswersHelp() {
     List<List<String>> paths = new ArrayList<>();
