@@ -115,13 +115,24 @@ final class SendCommand extends VolumeCommand {
       if (!dryRun) {
         DeltaProducer.header(v, base == null ? Volume.ORIGIN : base, snapshot, key); // bad IDs: refuse before connecting
       }
-      // connect and shake hands on another thread while the delta most likely wanted is planned here
-      // (its diff computed, its first chunks read): the round trips and the disk overlap
+      // connect, shake hands and offer on another thread while the delta most likely wanted is
+      // planned here (its diff computed, its first chunks read): the round trips and the disk overlap
+      long likely = base != null ? base : likelyBase(v, snapshot);
       java.util.concurrent.CompletableFuture<ReplicationClient> connecting = new java.util.concurrent.CompletableFuture<>();
       Thread connector = new Thread(() -> {
+        ReplicationClient c = null;
         try {
-          connecting.complete(ReplicationClient.connect(address, key, v.uuid(), o));
+          c = ReplicationClient.connect(address, key, v.uuid(), o);
+          boolean sameVolume = c.replicaVolume() == null || c.replicaVolume().equals(v.uuid());
+          if (!dryRun && sameVolume && (base != null ? base
+              : ReplicationClient.commonBase(v, snapshot, c.replicaVolume(), c.replicaSnapshots())) == likely) {
+            c.offer(v, likely, snapshot, key); // the receiver holds the planned base: offer it now
+          }
+          connecting.complete(c);
         } catch (Throwable t) {
+          if (c != null) {
+            c.close();
+          }
           connecting.completeExceptionally(t);
         }
       }, "deltasnap-connect");
@@ -131,7 +142,7 @@ final class SendCommand extends VolumeCommand {
       ReplicationClient c;
       try {
         if (!dryRun) {
-          guess = DeltaProducer.plan(v, base != null ? base : likelyBase(v, snapshot), snapshot, DeltaProducer.Options.defaults());
+          guess = DeltaProducer.plan(v, likely, snapshot, DeltaProducer.Options.defaults());
         }
         c = awaitConnection(connecting);
       } catch (Exception | Error e) {

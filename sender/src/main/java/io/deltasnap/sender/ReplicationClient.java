@@ -265,20 +265,43 @@ public final class ReplicationClient implements Closeable {
     }
   }
 
-  private Outcome sendPlanned(Volume v, DeltaProducer.Plan plan, Ed25519PrivateKeyParameters key,
-      DeltaProducer.Options opts, Volume.Progress progress) throws IOException {
-    long base = plan.base();
-    long target = plan.target();
+  /**
+   * Offers the delta {@code base} → {@code target} of {@code v} (its header) and returns the
+   * stream offset the receiver continues from. A later {@link #send} of the same delta streams
+   * without offering again: a sender offers from the thread that connected while the delta is
+   * still being planned, so ACCEPT's round trip overlaps the planning.
+   */
+  public long offer(Volume v, long base, long target, Ed25519PrivateKeyParameters key) throws IOException {
     long start = System.nanoTime();
     long wireBefore = wire.get();
-    DeltaHeader h = DeltaProducer.header(v, base, target, key);
-    byte[] header = headerBytes(h, key);
+    byte[] header = headerBytes(DeltaProducer.header(v, base, target, key), key);
     ch.writeAndFlush(new Protocol.Offer(header));
     long resume = expect(Protocol.Accept.class).resumeOffset();
     if (resume < header.length) {
       throw new ReplicationException(Protocol.Code.PROTOCOL, "receiver " + peer + " asked to resume at byte " + resume
           + ", inside the " + header.length + "-byte header");
     }
+    offered = new Offered(base, target, resume, start, wireBefore);
+    return resume;
+  }
+
+  /** A delta offered and accepted, not streamed yet: when, and how many wire bytes came before it. */
+  private record Offered(long base, long target, long resume, long startNanos, long wireBefore) {}
+
+  private Offered offered;
+
+  private Outcome sendPlanned(Volume v, DeltaProducer.Plan plan, Ed25519PrivateKeyParameters key,
+      DeltaProducer.Options opts, Volume.Progress progress) throws IOException {
+    long base = plan.base();
+    long target = plan.target();
+    if (offered == null || offered.base() != base || offered.target() != target) {
+      offer(v, base, target, key);
+    }
+    Offered o = offered;
+    offered = null;
+    long start = o.startNanos();
+    long wireBefore = o.wireBefore();
+    long resume = o.resume();
     RateLimiter limiter = options.limitBytesPerSecond() > 0 ? new RateLimiter(options.limitBytesPerSecond()) : null;
     ChannelOutput out = new ChannelOutput(ch, resume, limiter, writability, options.timeout());
     try {
