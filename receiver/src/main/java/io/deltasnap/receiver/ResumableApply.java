@@ -215,12 +215,6 @@ final class ResumableApply {
   private final class WriteBehind implements AutoCloseable {
     private record Pending(java.util.concurrent.Future<?> done, HashChain after) {}
 
-    private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(WRITERS,
-        r -> {
-          Thread t = new Thread(r, "deltasnap-apply-write");
-          t.setDaemon(true);
-          return t;
-        });
     private final java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
     private final java.util.concurrent.ExecutorService checkpointer =
         java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -250,7 +244,7 @@ final class ResumableApply {
     private void flushBatch() throws IOException {
       if (!batch.isEmpty()) {
         List<DeltaRecord> records = batch.take();
-        enqueue(() -> RecordBatch.write(v, records, alignedBuffer.get()), batchAfter);
+        enqueue(() -> RecordBatch.write(v, records, ALIGNED_BUFFER.get()), batchAfter);
       }
     }
 
@@ -258,7 +252,7 @@ final class ResumableApply {
       while (pending.size() >= IN_FLIGHT || (!pending.isEmpty() && pending.peek().done().isDone())) {
         retire();
       }
-      pending.add(new Pending(pool.submit(() -> {
+      pending.add(new Pending(WRITER_POOL.submit(() -> {
         task.run();
         return null;
       }), after));
@@ -368,9 +362,19 @@ final class ResumableApply {
       }
     }
 
+    /** Waits for this transfer's writes still running (the writers are shared, so they are not stopped). */
     @Override
     public void close() {
-      pool.shutdownNow();
+      while (!pending.isEmpty()) {
+        try {
+          pending.poll().done().get();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        } catch (java.util.concurrent.ExecutionException ignored) {
+          // already reported, or the transfer failed before it
+        }
+      }
       checkpointer.shutdown(); // a running checkpoint finishes; callers awaited it already
     }
   }
@@ -383,8 +387,27 @@ final class ResumableApply {
     }
   }
 
+  /**
+   * The writer threads, shared by every transfer in this process (transfers to one replica run one
+   * at a time; to different replicas they share the writers). Each thread keeps its buffers
+   * between transfers: a pool per transfer zeroed and faulted in fresh direct buffers for every
+   * increment. Idle for five minutes, the threads and their buffers go.
+   */
+  private static final java.util.concurrent.ExecutorService WRITER_POOL;
+
+  static {
+    java.util.concurrent.ThreadPoolExecutor p = new java.util.concurrent.ThreadPoolExecutor(WRITERS, WRITERS,
+        5, java.util.concurrent.TimeUnit.MINUTES, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "deltasnap-apply-write");
+          t.setDaemon(true);
+          return t;
+        });
+    p.allowCoreThreadTimeOut(true);
+    WRITER_POOL = p;
+  }
+
   /** Per writer thread: large records are written from here, past the page cache (FileBlockFile). */
-  private final ThreadLocal<ByteBuffer[]> alignedBuffer = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+  private static final ThreadLocal<ByteBuffer[]> ALIGNED_BUFFER = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
 
   private interface IoTask {
     void run() throws IOException;
