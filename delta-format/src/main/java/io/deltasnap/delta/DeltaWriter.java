@@ -27,9 +27,11 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
  * <p>Extents are given in volume order without overlap. The writer copies what it is given (the
  * caller may reuse its arrays), packs consecutive plain writes into records of
  * {@link WriterOptions#recordBytes()}, turns all-zero chunks into ZERO records (merging adjacent
- * ones), and compresses records on a pool of {@link WriterOptions#threads()} threads. Records reach
- * the output strictly in order. At most {@link WriterOptions#maxInFlight()} jobs are queued or
- * compressing; beyond that a write blocks until the oldest job is written, so memory stays bounded
+ * ones), and compresses records on a pool of {@link WriterOptions#threads()} threads, in tasks of up
+ * to {@link WriterOptions#recordBytes()} of input (a record each, or the chunks of several scattered
+ * writes gathered). Records reach the output strictly in order. At most
+ * {@link WriterOptions#maxInFlight()} tasks are queued or compressing; beyond that a write blocks
+ * until the oldest task is written, so memory stays bounded
  * whatever the delta's size. In a full delta the writer fills every gap, and the tail up to the
  * volume size, with ZERO records, so the records cover the whole volume.
  *
@@ -41,8 +43,8 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 public final class DeltaWriter implements Closeable {
     private enum State { OPEN, BUSY, FINISHED, CLOSED }
 
-    /** A finished compression job: its pieces in volume order and the input buffer to recycle. */
-    private record Result(List<ChunkEncoder.Piece> pieces, byte[] input) {}
+    /** A finished compression task: its pieces in volume order and the input buffers to recycle. */
+    private record Result(List<ChunkEncoder.Piece> pieces, List<byte[]> inputs) {}
 
     private final OutputStream out;
     private final DeltaHeader header;
@@ -57,6 +59,13 @@ public final class DeltaWriter implements Closeable {
     private final List<ChunkEncoder> encoders = new ArrayList<>();
     private final ArrayDeque<Future<Result>> inFlight = new ArrayDeque<>();
     private final ArrayDeque<byte[]> spareBuffers = new ArrayDeque<>();
+    /**
+     * Jobs gathered into one compression task, up to {@link #recordBytes} of input: an increment
+     * arrives as one job per scattered chunk, and a task each cost a thread hand-off both ways
+     * (a 1% increment of 8 GiB: 1,310 wake-ups of a compression thread, then of the writer).
+     */
+    private final List<ChunkEncoder.Job> batch = new ArrayList<>();
+    private long batchBytes;
 
     private byte[] pending;
     private long pendingOffset;
@@ -184,9 +193,7 @@ public final class DeltaWriter implements Closeable {
         state = State.BUSY;
         fillGap(p.offset());
         flushPending();
-        while (!inFlight.isEmpty()) {
-            writeOldest();
-        }
+        writeAll();
         flushZeroRun();
         writeRecord(RecordFormat.KIND_PATCH, p.offset(), p.length(), p.record());
         cursor = p.offset() + p.length();
@@ -214,9 +221,7 @@ public final class DeltaWriter implements Closeable {
         state = State.BUSY;
         fillGap(volumeSize);
         flushPending();
-        while (!inFlight.isEmpty()) {
-            writeOldest();
-        }
+        writeAll();
         flushZeroRun();
         byte[] trailer = TrailerFormat.encode(chain, key);
         out.write(trailer);
@@ -306,21 +311,51 @@ public final class DeltaWriter implements Closeable {
     }
 
     private void submit(ChunkEncoder.Job job) throws IOException {
+        batch.add(job);
+        batchBytes += job.length();
+        if (batchBytes >= recordBytes) {
+            submitBatch();
+        }
+    }
+
+    /** Hands the gathered jobs to a compression thread, as one task; its pieces keep their order. */
+    private void submitBatch() throws IOException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<ChunkEncoder.Job> jobs = List.copyOf(batch);
+        batch.clear();
+        batchBytes = 0;
         makeRoom();
         inFlight.add(pool.submit(() -> {
             ChunkEncoder e = idleEncoders.take();
             try {
-                return new Result(e.encode(job), job.data());
+                List<ChunkEncoder.Piece> pieces = new ArrayList<>();
+                List<byte[]> inputs = new ArrayList<>(jobs.size());
+                for (ChunkEncoder.Job job : jobs) {
+                    pieces.addAll(e.encode(job));
+                    inputs.add(job.data());
+                }
+                return new Result(pieces, inputs);
             } finally {
                 idleEncoders.add(e);
             }
         }));
     }
 
+    /** Submits what is gathered, then writes everything in flight. */
+    private void writeAll() throws IOException {
+        submitBatch();
+        while (!inFlight.isEmpty()) {
+            writeOldest();
+        }
+    }
+
     private void enqueueZero(long offset, long length) throws IOException {
+        submitBatch(); // records go out in order: the gathered jobs come before these zeros
         makeRoom();
         inFlight.add(CompletableFuture.completedFuture(
-                new Result(List.of(new ChunkEncoder.Piece(RecordFormat.KIND_ZERO, offset, length, null)), null)));
+                new Result(List.of(new ChunkEncoder.Piece(RecordFormat.KIND_ZERO, offset, length, null)), List.of())));
     }
 
     private void makeRoom() throws IOException {
@@ -345,9 +380,10 @@ public final class DeltaWriter implements Closeable {
                 writeRecord(p.kind(), p.offset(), p.length(), p.record());
             }
         }
-        byte[] in = r.input();
-        if (in != null && in.length == recordBytes && spareBuffers.size() < 2) {
-            spareBuffers.push(in);
+        for (byte[] in : r.inputs()) {
+            if (in != null && in.length == recordBytes && spareBuffers.size() < 2) {
+                spareBuffers.push(in);
+            }
         }
     }
 

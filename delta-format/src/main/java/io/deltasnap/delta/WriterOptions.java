@@ -2,12 +2,13 @@ package io.deltasnap.delta;
 
 /**
  * Tuning of a {@link DeltaWriter}. Memory held by a writer stays below about
- * {@code 3 * recordBytes * (maxInFlight + threads + 1)}, whatever the size of the delta: each job
- * in flight holds its input, its base (for patches) and its output; each thread a compression
- * scratch buffer; the writer one buffer being filled.
+ * {@code 3 * recordBytes * (maxInFlight + threads + 1)}, whatever the size of the delta: each task
+ * in flight holds its input, its bases (for patches) and its output; each thread a compression
+ * scratch buffer; the writer the input it is gathering.
  *
  * @param threads     compression threads, 1..256
- * @param maxInFlight jobs submitted but not yet written, 1..1024; the writer blocks beyond it
+ * @param maxInFlight compression tasks (each up to {@code recordBytes} of input) submitted but not
+ *                    yet written, 1..1024; the writer blocks beyond it
  * @param recordBytes target content size of a DATA record built from consecutive writes, 4096 to
  *                    4 MiB; rounded down to a multiple of the chunk size (at least one chunk)
  */

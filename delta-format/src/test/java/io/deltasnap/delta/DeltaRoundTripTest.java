@@ -158,6 +158,73 @@ class DeltaRoundTripTest {
     }
 
     @Test
+    void scatteredIncrementRoundTripsTheSameWhateverTheTaskSize() throws Exception {
+        // an increment as a sender writes it: scattered chunks handed over with their bases (small
+        // changes become patches, rewrites data), zero extents and plain runs between them. The
+        // writer gathers chunks into compression tasks of up to recordBytes; whatever the task
+        // size, window and thread count, the records must come out the same and in order.
+        int chunk = 4096;
+        int chunks = 600;
+        Random rnd = new Random(11);
+        byte[] base = new byte[chunks * chunk];
+        for (int c = 0; c < chunks; c++) {
+            System.arraycopy(c % 3 == 0 ? random(rnd, chunk) : text(rnd, chunk), 0, base, c * chunk, chunk);
+        }
+        byte[] target = base.clone();
+        List<Object[]> ops = new java.util.ArrayList<>(); // {kind, chunk, count}
+        for (int c = 0; c < chunks; ) {
+            int kind = rnd.nextInt(6);
+            int n = kind >= 4 ? 1 + rnd.nextInt(4) : 1;
+            n = Math.min(n, chunks - c);
+            int at = c * chunk;
+            switch (kind) {
+                case 0 -> { // a small change: a patch
+                    target[at + rnd.nextInt(chunk)] ^= (byte) (1 + rnd.nextInt(255));
+                    ops.add(new Object[] {"base", c, n});
+                }
+                case 1 -> { // rewritten: data, though a base is given
+                    System.arraycopy(random(rnd, chunk), 0, target, at, chunk);
+                    ops.add(new Object[] {"base", c, n});
+                }
+                case 2 -> { // zeroed
+                    java.util.Arrays.fill(target, at, at + n * chunk, (byte) 0);
+                    ops.add(new Object[] {"zero", c, n});
+                }
+                case 4 -> { // a plain run of new text, no base
+                    System.arraycopy(text(rnd, n * chunk), 0, target, at, n * chunk);
+                    ops.add(new Object[] {"plain", c, n});
+                }
+                default -> { } // unchanged, not written
+            }
+            c += n;
+        }
+        Fixtures.Body body = w -> {
+            for (Object[] op : ops) {
+                int at = (int) op[1] * chunk;
+                int len = (int) op[2] * chunk;
+                byte[] now = java.util.Arrays.copyOfRange(target, at, at + len);
+                switch ((String) op[0]) {
+                    case "base" -> w.handOver(at, now, java.util.Arrays.copyOfRange(base, at, at + len));
+                    case "zero" -> w.writeZero(at, len);
+                    default -> w.writeData(at, now);
+                }
+            }
+        };
+        byte[] oneChunkTasks = write(incremental(chunk, base.length), new WriterOptions(1, 1, chunk), body);
+        byte[] serial = write(incremental(chunk, base.length), new WriterOptions(1, 1, 16 * chunk), body);
+        byte[] parallel = write(incremental(chunk, base.length), new WriterOptions(3, 5, 16 * chunk), body);
+        byte[] wide = write(incremental(chunk, base.length), new WriterOptions(4, 8, 1 << 20), body);
+        for (byte[] delta : List.of(oneChunkTasks, serial, parallel, wide)) {
+            List<DeltaRecord> records = readAll(delta, baseOf(base));
+            assertArrayEquals(target, apply(base.clone(), records));
+            assertTrue(records.stream().anyMatch(r -> r instanceof DeltaRecord.Patch), "some small changes are patches");
+            assertTrue(records.stream().anyMatch(r -> r instanceof DeltaRecord.Zero), "zeroed extents are ZERO records");
+        }
+        // the record size packs plain runs differently; threads and window must change nothing
+        assertArrayEquals(serial, parallel, "tasks of 16 chunks, one thread and one in flight, or three and five");
+    }
+
+    @Test
     void summaryCountsWhatWasWritten() throws Exception {
         int chunk = 4096;
         Random rnd = new Random(10);
