@@ -18,8 +18,13 @@ import java.util.List;
  * can bound stored lengths by content lengths.
  */
 final class ChunkEncoder implements AutoCloseable {
-    /** Work for one encoder: {@code length} bytes of {@code data} at volume {@code offset}, whole chunks except at the volume end. */
-    record Job(long offset, byte[] data, int length, byte[] base) {}
+    /**
+     * Work for one encoder: {@code length} bytes of {@code data} at volume {@code offset}, whole
+     * chunks except at the volume end. {@code handedOver}: {@code data} and {@code base} are the
+     * caller's arrays ({@link DeltaWriter#handOver}), given back once encoded. {@link #encode} keeps
+     * no reference to either: every record is a fresh array.
+     */
+    record Job(long offset, byte[] data, int length, byte[] base, boolean handedOver) {}
 
     /** One output unit in volume order; {@code record} is the encoded record, null for a ZERO piece. */
     record Piece(int kind, long offset, long length, byte[] record) {}

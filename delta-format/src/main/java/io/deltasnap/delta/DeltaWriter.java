@@ -66,6 +66,8 @@ public final class DeltaWriter implements Closeable {
      */
     private final List<ChunkEncoder.Job> batch = new ArrayList<>();
     private long batchBytes;
+    /** Where arrays given to {@link #handOver} go once encoded; null: to the garbage collector. */
+    private java.util.function.Consumer<byte[]> released;
 
     private byte[] pending;
     private long pendingOffset;
@@ -154,6 +156,17 @@ public final class DeltaWriter implements Closeable {
         writeData(offset, data, base, true);
     }
 
+    /**
+     * Gives every array handed over from now on ({@link #handOver}, data and base) to {@code sink}
+     * once its records are encoded, on a compression thread: the writer keeps no reference to it
+     * then, so the caller may fill it again (a sender reads each chunk into a fresh array
+     * otherwise, and zeroing and faulting in that memory cost more than the read). Call it before
+     * the first {@link #handOver}.
+     */
+    public void recycleHandedOver(java.util.function.Consumer<byte[]> sink) {
+        this.released = Objects.requireNonNull(sink, "sink");
+    }
+
     private void writeData(long offset, byte[] data, byte[] base, boolean owned) throws IOException {
         Objects.requireNonNull(data, "data");
         checkOpen();
@@ -172,7 +185,7 @@ public final class DeltaWriter implements Closeable {
                 int n = Math.min(recordBytes, data.length - p);
                 boolean whole = owned && n == data.length;
                 submit(new ChunkEncoder.Job(offset + p, whole ? data : Arrays.copyOfRange(data, p, p + n), n,
-                        whole ? base : Arrays.copyOfRange(base, p, p + n)));
+                        whole ? base : Arrays.copyOfRange(base, p, p + n), whole));
             }
         }
         cursor = offset + data.length;
@@ -304,7 +317,7 @@ public final class DeltaWriter implements Closeable {
 
     private void flushPending() throws IOException {
         if (pendingLength > 0) {
-            submit(new ChunkEncoder.Job(pendingOffset, pending, pendingLength, null));
+            submit(new ChunkEncoder.Job(pendingOffset, pending, pendingLength, null, false));
             pending = null;
             pendingLength = 0;
         }
@@ -327,6 +340,7 @@ public final class DeltaWriter implements Closeable {
         batch.clear();
         batchBytes = 0;
         makeRoom();
+        java.util.function.Consumer<byte[]> giveBack = released;
         inFlight.add(pool.submit(() -> {
             ChunkEncoder e = idleEncoders.take();
             try {
@@ -334,7 +348,14 @@ public final class DeltaWriter implements Closeable {
                 List<byte[]> inputs = new ArrayList<>(jobs.size());
                 for (ChunkEncoder.Job job : jobs) {
                     pieces.addAll(e.encode(job));
-                    inputs.add(job.data());
+                    if (!job.handedOver()) {
+                        inputs.add(job.data());
+                    } else if (giveBack != null) {
+                        giveBack.accept(job.data());
+                        if (job.base() != null) {
+                            giveBack.accept(job.base());
+                        }
+                    }
                 }
                 return new Result(pieces, inputs);
             } finally {

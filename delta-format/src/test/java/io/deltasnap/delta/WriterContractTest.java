@@ -131,6 +131,72 @@ class WriterContractTest {
         }
     }
 
+    /**
+     * Arrays given back by {@link DeltaWriter#recycleHandedOver} are the caller's again: scribbling
+     * over each one the moment it comes back, and refilling it for a later chunk, must not change
+     * a byte of the delta. Every handed-over array comes back exactly once.
+     */
+    @Test
+    void handedOverArraysComeBackOnceAndAreNotReadAfter() throws IOException {
+        java.util.Random rnd = new java.util.Random(4);
+        long size = 96L * C;
+        byte[] base = text(rnd, (int) size);
+        byte[] now = base.clone();
+        for (int i = 0; i < 60; i++) {
+            int c = rnd.nextInt(96);
+            if (rnd.nextBoolean()) {
+                System.arraycopy(random(rnd, C), 0, now, c * C, C);
+            } else {
+                now[c * C + rnd.nextInt(C)] ^= 1;
+            }
+        }
+        for (int threads : new int[] {1, 3}) {
+            byte[] copied = write(incremental(C, size), new WriterOptions(threads, 2, 4 * C), w -> {
+                for (int c = 0; c < 96; c++) {
+                    w.writeData((long) c * C, java.util.Arrays.copyOfRange(now, c * C, (c + 1) * C),
+                            java.util.Arrays.copyOfRange(base, c * C, (c + 1) * C));
+                }
+            });
+            java.util.concurrent.LinkedBlockingQueue<byte[]> back = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.util.Set<byte[]> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            int[] given = new int[1];
+            byte[] handed = write(incremental(C, size), new WriterOptions(threads, 2, 4 * C), w -> {
+                w.recycleHandedOver(b -> {
+                    synchronized (out) {
+                        assertTrue(out.remove(b), "an array comes back once, and only one that was handed over");
+                    }
+                    java.util.Arrays.fill(b, (byte) 0x5A); // the writer must be done with it
+                    back.add(b);
+                });
+                for (int c = 0; c < 96; c++) {
+                    byte[] d = reuse(back, now, c);
+                    byte[] b = reuse(back, base, c);
+                    synchronized (out) {
+                        out.add(d);
+                        out.add(b);
+                    }
+                    given[0] += 2;
+                    w.handOver((long) c * C, d, b);
+                }
+            });
+            assertArrayEquals(copied, handed, threads + " threads");
+            assertTrue(back.size() > 0 && back.size() <= given[0], "arrays came back: " + back.size());
+            synchronized (out) {
+                assertTrue(out.isEmpty(), out.size() + " handed-over arrays never came back");
+            }
+        }
+    }
+
+    /** Chunk {@code c} of {@code from} in an array given back earlier when there is one. */
+    private static byte[] reuse(java.util.concurrent.BlockingQueue<byte[]> back, byte[] from, int c) {
+        byte[] b = back.poll();
+        if (b == null) {
+            b = new byte[C];
+        }
+        System.arraycopy(from, c * C, b, 0, C);
+        return b;
+    }
+
     static byte[] concat(byte[] a, byte[] b) {
         return Craft.concat(a, b);
     }
