@@ -48,7 +48,14 @@ final class ResumableApply {
   record Checkpoints(long bytes, Duration interval) {}
 
   /** What an apply did. */
-  record Result(SnapshotInfo snapshot, long resumedFrom, long streamBytes, long records) {}
+  /**
+   * An applied transfer. The times split {@code seconds} (from the first byte asked for to the
+   * published snapshot): {@code inputSeconds} waiting for the stream's bytes (the sender or the
+   * network), {@code finishSeconds} from the stream's end to the snapshot published (the last
+   * writes and the commits); the rest is reading, verifying and handing records to the writers.
+   */
+  record Result(SnapshotInfo snapshot, long resumedFrom, long streamBytes, long records, double seconds,
+      double inputSeconds, double finishSeconds) {}
 
   /** The replica holds a staged transfer of another signer that has not gone stale yet. */
   static final class StagedElsewhereException extends io.deltasnap.engine.EngineException {
@@ -164,7 +171,10 @@ final class ResumableApply {
     long lastBytes = applied.byteOffset();
     long lastTime = System.nanoTime();
     long total = header.volumeSize();
-    try (DeltaReader r = DeltaReader.resume(rest, header, applied, trust); WriteBehind writes = new WriteBehind()) {
+    long start = System.nanoTime();
+    TimedInput in = new TimedInput(rest);
+    long streamEnd;
+    try (DeltaReader r = DeltaReader.resume(in, header, applied, trust); WriteBehind writes = new WriteBehind()) {
       DeltaRecord rec;
       try {
         while ((rec = r.next(baseSource)) != null) {
@@ -179,6 +189,7 @@ final class ResumableApply {
             lastTime = System.nanoTime();
           }
         }
+        streamEnd = System.nanoTime();
         writes.drain();
         writes.awaitCheckpoint();
       } catch (DeltaFormatException e) {
@@ -199,7 +210,9 @@ final class ResumableApply {
       TargetSnapshot t = header.target();
       SnapshotInfo s = v.createSnapshot(t.id(), t.uuid(), t.name(), t.createdMillis(), t.writable(), SnapshotInfo.LIVE);
       StagedTransfer.delete(replica.dir());
-      return new Result(s, resumedFrom, applied.byteOffset() + TRAILER_BYTES, records);
+      long end = System.nanoTime();
+      return new Result(s, resumedFrom, applied.byteOffset() + TRAILER_BYTES, records, (end - start) / 1e9,
+          in.waitedNanos / 1e9, (end - streamEnd) / 1e9);
     }
   }
 
@@ -408,6 +421,35 @@ final class ResumableApply {
 
   /** Per writer thread: large records are written from here, past the page cache (FileBlockFile). */
   private static final ThreadLocal<ByteBuffer[]> ALIGNED_BUFFER = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+
+  /** The stream, counting the time its reads block. */
+  private static final class TimedInput extends java.io.FilterInputStream {
+    long waitedNanos;
+
+    TimedInput(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      long t = System.nanoTime();
+      try {
+        return super.read();
+      } finally {
+        waitedNanos += System.nanoTime() - t;
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      long t = System.nanoTime();
+      try {
+        return in.read(b, off, len);
+      } finally {
+        waitedNanos += System.nanoTime() - t;
+      }
+    }
+  }
 
   private interface IoTask {
     void run() throws IOException;

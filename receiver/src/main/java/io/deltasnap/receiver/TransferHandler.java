@@ -159,7 +159,9 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
       ch.writeAndFlush(new Protocol.Accept(offset));
       ResumableApply.Result r = a.apply(s, Volume.Progress.NONE);
       log.accept("applied snapshot " + r.snapshot().id() + " (" + r.snapshot().uuid() + ") from " + who + ": "
-          + r.streamBytes() + " delta bytes" + (r.resumedFrom() > header.length ? ", resumed at byte " + r.resumedFrom() : ""));
+          + r.streamBytes() + " delta bytes" + (r.resumedFrom() > header.length ? ", resumed at byte " + r.resumedFrom() : "")
+          + String.format(java.util.Locale.ROOT, " in %.3f s (waiting for the stream %.3f s, last writes and commit %.3f s)",
+              r.seconds(), r.inputSeconds(), r.finishSeconds()));
       finish.run(); // the sender's next request must not find the replica busy
       ch.writeAndFlush(new Protocol.Ack(r.snapshot().id(), r.snapshot().uuid(), s.received()))
           .addListener(ChannelFutureListener.CLOSE);

@@ -321,6 +321,20 @@ class ReplicationTest {
     first.get(30, TimeUnit.SECONDS);
     send(src, 2, r.address(), 0);
     assertSame(src, r.replica().volume(), 1, 2);
+    // the log says where an apply's time went: a sender held to 16 MiB/s kept it waiting
+    java.util.regex.Matcher m;
+    synchronized (log) {
+      String applied = log.stream().filter(l -> l.startsWith("applied snapshot 1 ")).findFirst().orElseThrow();
+      m = java.util.regex.Pattern.compile(" in ([0-9.]+) s \\(waiting for the stream ([0-9.]+) s, last writes and commit ([0-9.]+) s\\)$")
+          .matcher(applied);
+      assertTrue(m.find(), applied);
+    }
+    double total = Double.parseDouble(m.group(1));
+    double waiting = Double.parseDouble(m.group(2));
+    double finish = Double.parseDouble(m.group(3));
+    assertTrue(total >= 1.0, "24 MiB at 16 MiB/s take over a second: " + total);
+    assertTrue(waiting > total / 2 && waiting <= total, "mostly waiting for the limited sender: " + waiting + " of " + total);
+    assertTrue(finish >= 0 && finish < total, finish + " of " + total);
   }
 
   @Test
