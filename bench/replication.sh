@@ -83,11 +83,13 @@ sleep 1
 # each round changes another 1% of the chunks (a new snapshot), then sends the increment and
 # rsyncs the image, both from a cold page cache: the rsync destination always holds the image
 # of the round before, as the replica holds the snapshot before
-incs=(); rsyncs=(); inc_json=""
+incs=(); rsyncs=(); inc_json=""; applies=()
 for round in $(seq "$ROUNDS"); do
   snap=$(java -cp "$CP" bench/ReplicationChange.java "$W/src" 0.01 $((6 + round)) | cut -d' ' -f1)
   drop; incs+=("$(send "$W/src" "$snap" "$port")")
   inc_json="$inc_json $(tr -d '\n' <"$W/send.json")"
+  # the receiver's own account of the round: apply time, waiting for the stream, last writes and commit
+  applies+=("$(grep 'applied snapshot' "$W/receive.log" | tail -1 | sed -E 's/.* in ([0-9.]+) s \(waiting for the stream ([0-9.]+) s, last writes and commit ([0-9.]+) s\)$/\1 \/ \2 \/ \3/')")
   drop; t0=$(now)
   rsync --inplace --ignore-times --no-whole-file --stats "$W/src/origin" "rsync://127.0.0.1:$rport/m/image" >"$W/rsync.stats"
   t1=$(now); rsyncs+=("$(secs "$t0" "$t1")")
@@ -131,6 +133,7 @@ printf '| full send, compressible vs `zstd -1 -T2 > /dev/null` | %.1f s (%s MiB/
   "$t_cfull" "$(rate "$BYTES" "$t_cfull")" "$t_zstd" "$(rate "$BYTES" "$t_zstd")" "$(echo "$t_zstd / $t_cfull" | bc -l)"
 echo
 echo "rounds (deltasnap / rsync, s): $(for i in "${!incs[@]}"; do printf '%s / %s; ' "${incs[$i]}" "${rsyncs[$i]}"; done)"
+echo "receiver per round (apply / waiting for the stream / last writes and commit, s): $(printf '%s; ' "${applies[@]}")"
 echo "send --json: full $full_json; incremental $inc_json; compressible $cfull_json"
 echo "rsync: $(grep -E 'Literal data|Matched data|Total bytes sent' "$W/rsync.stats" | tr '\n' ';')"
 echo "(MiB/s over the $mib MiB volume; send timings include JVM start, handshake and the receiver's durable commit;"
