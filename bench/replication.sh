@@ -83,10 +83,12 @@ sleep 1
 # each round changes another 1% of the chunks (a new snapshot), then sends the increment and
 # rsyncs the image, both from a cold page cache: the rsync destination always holds the image
 # of the round before, as the replica holds the snapshot before
-incs=(); rsyncs=(); inc_json=""; applies=()
+incs=(); rsyncs=(); inc_json=""; applies=(); steals=()
+# CPU time the hypervisor gave to others while a round ran (the "steal" column of /proc/stat, ms)
+steal() { awk '/^cpu /{print $9 * 10}' /proc/stat; }
 for round in $(seq "$ROUNDS"); do
   snap=$(java -cp "$CP" bench/ReplicationChange.java "$W/src" 0.01 $((6 + round)) | cut -d' ' -f1)
-  drop; incs+=("$(send "$W/src" "$snap" "$port")")
+  drop; s0=$(steal); incs+=("$(send "$W/src" "$snap" "$port")"); steals+=($(( $(steal) - s0 )))
   inc_json="$inc_json $(tr -d '\n' <"$W/send.json")"
   # the receiver's own account of the round: apply time, waiting for the stream, last writes and commit
   applies+=("$(grep 'applied snapshot' "$W/receive.log" | tail -1 | sed -E 's/.* in ([0-9.]+) s \(waiting for the stream ([0-9.]+) s, last writes and commit ([0-9.]+) s\)$/\1 \/ \2 \/ \3/')")
@@ -134,6 +136,7 @@ printf '| full send, compressible vs `zstd -1 -T2 > /dev/null` | %.1f s (%s MiB/
 echo
 echo "rounds (deltasnap / rsync, s): $(for i in "${!incs[@]}"; do printf '%s / %s; ' "${incs[$i]}" "${rsyncs[$i]}"; done)"
 echo "receiver per round (apply / waiting for the stream / last writes and commit, s): $(printf '%s; ' "${applies[@]}")"
+echo "CPU stolen by the hypervisor during each increment (ms, both cores): ${steals[*]}"
 echo "send --json: full $full_json; incremental $inc_json; compressible $cfull_json"
 echo "rsync: $(grep -E 'Literal data|Matched data|Total bytes sent' "$W/rsync.stats" | tr '\n' ';')"
 echo "(MiB/s over the $mib MiB volume; send timings include JVM start, handshake and the receiver's durable commit;"
