@@ -104,15 +104,7 @@ class WriterContractTest {
         java.util.Random rnd = new java.util.Random(3);
         long size = 64L * C;
         byte[] base = text(rnd, (int) size);
-        byte[] now = base.clone();
-        for (int i = 0; i < 40; i++) { // some chunks rewritten, some patched in place, some partial
-            int c = rnd.nextInt(64);
-            if (rnd.nextBoolean()) {
-                System.arraycopy(random(rnd, C), 0, now, c * C, C);
-            } else {
-                now[c * C + rnd.nextInt(C)] ^= 1;
-            }
-        }
+        byte[] now = changed(rnd, base, 40);
         for (int threads : new int[] {1, 3}) {
             byte[] copied = write(incremental(C, size), opts(threads), w -> {
                 for (int c = 0; c < 64; c += 2) {
@@ -141,15 +133,7 @@ class WriterContractTest {
         java.util.Random rnd = new java.util.Random(4);
         long size = 96L * C;
         byte[] base = text(rnd, (int) size);
-        byte[] now = base.clone();
-        for (int i = 0; i < 60; i++) {
-            int c = rnd.nextInt(96);
-            if (rnd.nextBoolean()) {
-                System.arraycopy(random(rnd, C), 0, now, c * C, C);
-            } else {
-                now[c * C + rnd.nextInt(C)] ^= 1;
-            }
-        }
+        byte[] now = changed(rnd, base, 60);
         for (int threads : new int[] {1, 3}) {
             byte[] copied = write(incremental(C, size), new WriterOptions(threads, 2, 4 * C), w -> {
                 for (int c = 0; c < 96; c++) {
@@ -185,6 +169,20 @@ class WriterContractTest {
                 assertTrue(out.isEmpty(), out.size() + " handed-over arrays never came back");
             }
         }
+    }
+
+    /** {@code base} with {@code changes} random chunks rewritten or patched in place (one byte flipped). */
+    private static byte[] changed(java.util.Random rnd, byte[] base, int changes) {
+        byte[] now = base.clone();
+        for (int i = 0; i < changes; i++) {
+            int c = rnd.nextInt(base.length / C);
+            if (rnd.nextBoolean()) {
+                System.arraycopy(random(rnd, C), 0, now, c * C, C);
+            } else {
+                now[c * C + rnd.nextInt(C)] ^= 1;
+            }
+        }
+        return now;
     }
 
     /** Chunk {@code c} of {@code from} in an array given back earlier when there is one. */
