@@ -116,7 +116,17 @@ public final class Main implements Runnable {
       err.flush();
       return 1;
     });
-    int code = cl.execute(args);
+    int code;
+    try {
+      code = cl.execute(args);
+    } catch (LinkageError e) { // picocli passes errors on: zstd's native library (ZstdLibrary), a broken install
+      Throwable c = e instanceof ExceptionInInitializerError && e.getCause() != null ? e.getCause() : e;
+      errOut.println("deltasnap: " + c.getMessage());
+      if (debug) {
+        e.printStackTrace(errOut);
+      }
+      code = 1;
+    }
     out.flush();
     errOut.flush();
     return code;

@@ -18,6 +18,10 @@ import java.util.List;
  * can bound stored lengths by content lengths.
  */
 final class ChunkEncoder implements AutoCloseable {
+    static {
+        ZstdLibrary.load(); // before ZstdCompressCtx's own initializer tries the temporary directory only
+    }
+
     /**
      * Work for one encoder: {@code length} bytes of {@code data} at volume {@code offset}, whole
      * chunks except at the volume end. {@code handedOver}: {@code data} and {@code base} are the

@@ -28,6 +28,10 @@ import java.util.Objects;
  * reads until end of stream: a transport must hand it a stream that ends after the delta.
  */
 public final class DeltaReader implements Closeable {
+    static {
+        ZstdLibrary.load(); // before ZstdDecompressCtx's own initializer tries the temporary directory only
+    }
+
     private final StreamInput in;
     private final DeltaHeader header;
     /** Null only when inspecting without a trust file. */

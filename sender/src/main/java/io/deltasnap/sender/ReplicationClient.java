@@ -108,7 +108,7 @@ public final class ReplicationClient implements Closeable {
     Thread t = new Thread(() -> {
       try {
         org.bouncycastle.math.ec.rfc8032.Ed25519.precompute();
-        com.github.luben.zstd.util.Native.load(); // unpacks and loads the zstd library
+        io.deltasnap.delta.ZstdLibrary.load(); // unpacks and loads the zstd library
         io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(1).release();
         new Bootstrap().channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true);
         NioIoHandler.newFactory();
