@@ -160,6 +160,17 @@ final class ControlSocket implements AutoCloseable {
     return new Outcome(code, so.toString(StandardCharsets.UTF_8), se.toString(StandardCharsets.UTF_8));
   }
 
+  /** Closes {@code c} if a start got that far; a failure to is added to {@code cause}. */
+  static void closeQuietly(ControlSocket c, Exception cause) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        cause.addSuppressed(e);
+      }
+    }
+  }
+
   @Override
   public void close() throws IOException {
     closed = true;

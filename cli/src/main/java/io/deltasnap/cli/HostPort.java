@@ -24,6 +24,10 @@ final class HostPort {
     if (port < 0 || port > 65535) {
       throw new Main.UserError("port " + port + " is out of range");
     }
-    return new InetSocketAddress(host, port);
+    InetSocketAddress a = new InetSocketAddress(host, port); // resolves the host name
+    if (a.isUnresolved()) {
+      throw new Main.UserError("unknown host '" + host + "' in '" + s + "'");
+    }
+    return a;
   }
 }

@@ -81,9 +81,10 @@ final class ReceiveCommand extends VolumeCommand {
     if (trust.keys().isEmpty()) {
       throw new Main.UserError("no keys in the trust file " + trustFile);
     }
+    boolean existed = Files.exists(dir);
     Replica replica = Replica.open(dir, common.cacheBytes());
     ReplicationServer server;
-    ControlSocket control;
+    ControlSocket control = null;
     ReplicationServer.Settings settings = ReplicationServer.Settings.defaults().withIdle(idle).withStaleAfter(staleAfter)
         .withAllowPrune(allowPrune);
     try {
@@ -91,8 +92,18 @@ final class ReceiveCommand extends VolumeCommand {
       control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));
       server = ReplicationServer.start(addr, replica, trust, tls, settings,
           line -> System.err.println("deltasnap receive: " + Instant.now() + " " + line));
-    } catch (Exception e) {
+    } catch (Exception e) { // e.g. the port is taken: nothing is left behind, not even the new directory
+      ControlSocket.closeQuietly(control, e);
       replica.close();
+      if (!existed) {
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+          if (left.findAny().isEmpty()) {
+            Files.delete(dir);
+          }
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
       throw e;
     }
     return runUntilStopped(server.address(), "receiving into " + dir + " on " + server.address().getHostString() + ":"

@@ -41,7 +41,7 @@ final class ServeCommand extends VolumeCommand {
     }
     Volume v = Volume.open(new DirectoryStorage(dir), common.cacheBytes());
     NbdServer server;
-    ControlSocket control;
+    ControlSocket control = null;
     try {
       VolumeSource lend = VolumeSource.serving(dir, v);
       control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));
@@ -54,7 +54,8 @@ final class ServeCommand extends VolumeCommand {
         err().println("deltasnap: " + dir + " holds a staged incoming transfer: its origin is served read-only");
       }
       server = NbdServer.start(addr, new VolumeExports(v, staged), tls, opts);
-    } catch (Exception e) {
+    } catch (Exception e) { // e.g. the port is taken: nothing is left behind
+      ControlSocket.closeQuietly(control, e);
       v.close();
       throw e;
     }

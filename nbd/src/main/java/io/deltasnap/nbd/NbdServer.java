@@ -112,7 +112,7 @@ public final class NbdServer implements AutoCloseable {
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             io.shutdown();
-            throw new IOException("cannot listen on " + address + ": " + bound.cause(), bound.cause());
+            throw new IOException("cannot listen on " + address + ": " + bound.cause().getMessage(), bound.cause());
         }
         channels.add(bound.channel());
         return new NbdServer(group, io, channels, bound.channel());
