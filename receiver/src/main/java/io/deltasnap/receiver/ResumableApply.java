@@ -47,9 +47,8 @@ final class ResumableApply {
   /** When to checkpoint: after this many stream bytes or this much time, whichever comes first. */
   record Checkpoints(long bytes, Duration interval) {}
 
-  /** What an apply did. */
   /**
-   * An applied transfer. The times split {@code seconds} (from the first byte asked for to the
+   * What an apply did. The times split {@code seconds} (from the first byte asked for to the
    * published snapshot): {@code inputSeconds} waiting for the stream's bytes (the sender or the
    * network), {@code finishSeconds} from the stream's end to the snapshot published (the last
    * writes and the commits); the rest is reading, verifying and handing records to the writers.
