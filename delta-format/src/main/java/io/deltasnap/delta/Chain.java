@@ -6,8 +6,9 @@ import java.security.NoSuchAlgorithmException;
 /**
  * The running hash chain and tallies of a stream being written or read: {@code h0 = SHA-256(header
  * bytes)}, {@code h_i = SHA-256(h_(i-1) || record_i bytes)}, where a record's bytes are its 36-byte
- * header and its payload. Mutable and confined to one thread; {@link #snapshot()} gives the
- * immutable {@link HashChain} used for resuming.
+ * header and its payload (in a version 2 delta: the sealed record's frame, as on the medium).
+ * Mutable and confined to one thread; {@link #snapshot()} gives the immutable {@link HashChain}
+ * used for resuming.
  */
 final class Chain {
     static final int HASH_BYTES = 32;
@@ -21,6 +22,8 @@ final class Chain {
     private long patchRecords;
     private long dataBytes;
     private long zeroBytes;
+    /** Records hashed so far, whatever their kind: the next record's index. */
+    private long records;
 
     private Chain(byte[] value, long byteOffset) {
         this.sha = sha256();
@@ -40,6 +43,7 @@ final class Chain {
         c.patchRecords = s.patchRecords();
         c.dataBytes = s.dataBytes();
         c.zeroBytes = s.zeroBytes();
+        c.records = s.recordCount();
         return c;
     }
 
@@ -54,12 +58,27 @@ final class Chain {
     /** Adds one record whose header and payload were verified (reader) or built (writer). */
     void add(int kind, long volumeOffset, long length, byte[] header, int headerOff, byte[] payload, int payloadOff,
              int payloadLen) {
-        assert volumeOffset >= volumeCursor : volumeOffset + " < " + volumeCursor;
         sha.update(value);
         sha.update(header, headerOff, RecordFormat.HEADER_BYTES);
         sha.update(payload, payloadOff, payloadLen);
         value = sha.digest();
         byteOffset += RecordFormat.HEADER_BYTES + payloadLen;
+        records++;
+        tally(kind, volumeOffset, length);
+    }
+
+    /** Adds one sealed record's frame (version 2), as on the medium; the reader tallies its kind if it can open it. */
+    void addFrame(byte[] frame, int frameLength) {
+        sha.update(value);
+        sha.update(frame, 0, frameLength);
+        value = sha.digest();
+        byteOffset += frameLength;
+        records++;
+    }
+
+    /** Counts a record's kind and advances the volume cursor (done by {@link #add} for version 1). */
+    void tally(int kind, long volumeOffset, long length) {
+        assert volumeOffset >= volumeCursor : volumeOffset + " < " + volumeCursor;
         volumeCursor = volumeOffset + length;
         switch (kind) {
             case RecordFormat.KIND_DATA -> {
@@ -94,6 +113,11 @@ final class Chain {
 
     long volumeCursor() {
         return volumeCursor;
+    }
+
+    /** Records hashed so far; in a version 2 delta, the index of the next sealed record. */
+    long records() {
+        return records;
     }
 
     long dataRecords() {

@@ -27,7 +27,11 @@ public final class DeltaFormatException extends IOException {
         /** The trailer's Ed25519 signature does not verify with the signer's key. */
         BAD_SIGNATURE,
         /** A patch record decoded against the receiver's base chunk gave content with the wrong checksum. */
-        BASE_MISMATCH
+        BASE_MISMATCH,
+        /** The delta is encrypted and no decryption key was given. */
+        KEY_MISSING,
+        /** The delta is encrypted, but not to the recipient whose secret key was given. */
+        NOT_RECIPIENT
     }
 
     private final Code code;
@@ -73,6 +77,17 @@ public final class DeltaFormatException extends IOException {
     static DeltaFormatException badSignature(long offset, String fingerprint) {
         return new DeltaFormatException(Code.BAD_SIGNATURE, offset, "bad signature at byte " + offset
                 + ": the trailer signature does not verify with signer key " + fingerprint);
+    }
+
+    static DeltaFormatException keyMissing(long offset, java.util.List<String> keyIds) {
+        return new DeltaFormatException(Code.KEY_MISSING, offset, "encrypted delta at byte " + offset
+                + ": reading its records needs a decryption key (a secret key of one of its " + keyIds.size()
+                + " recipients, key IDs " + String.join(", ", keyIds) + "); none was given");
+    }
+
+    static DeltaFormatException notRecipient(long offset, String keyId, java.util.List<String> keyIds) {
+        return new DeltaFormatException(Code.NOT_RECIPIENT, offset, "encrypted delta at byte " + offset
+                + ": the decryption key " + keyId + " is not one of its recipients (key IDs " + String.join(", ", keyIds) + ")");
     }
 
     static DeltaFormatException baseMismatch(long offset, long volumeOffset, long expected, long found) {

@@ -1,20 +1,28 @@
 package io.deltasnap.delta;
 
 /**
- * What {@link DeltaInspector#inspect} found in a delta.
+ * What {@link DeltaInspector#inspect} (or {@link DeltaInspector#verify}) found in a delta.
  *
- * @param header       the verified header
- * @param dataRecords  DATA records
- * @param zeroRecords  ZERO records
- * @param patchRecords PATCH records
- * @param dataBytes    content bytes of DATA and PATCH records (uncompressed)
- * @param zeroBytes    bytes described by ZERO records
- * @param storedBytes  payload bytes as stored (compressed or raw)
- * @param streamBytes  total bytes of the stream
- * @param signature    state of the trailer signature
+ * <p>For an encrypted delta read without its key ({@link #recordsOpened()} false) the per-kind
+ * counts and byte totals are sealed in the trailer and reported as 0; {@link #records()} is still
+ * the number of records on the medium.
+ *
+ * @param header        the verified header
+ * @param dataRecords   DATA records
+ * @param zeroRecords   ZERO records
+ * @param patchRecords  PATCH records
+ * @param dataBytes     content bytes of DATA and PATCH records (uncompressed)
+ * @param zeroBytes     bytes described by ZERO records
+ * @param storedBytes   payload bytes as stored (compressed or raw; sealed: ciphertext and tags)
+ * @param streamBytes   total bytes of the stream
+ * @param signature     state of the trailer signature
+ * @param records       records in the stream, whatever their kind
+ * @param encryption    how the delta is encrypted, or null for a plain delta
+ * @param recordsOpened whether every record was read in the clear (a plain delta, or the key was given)
  */
 public record DeltaInspection(DeltaHeader header, long dataRecords, long zeroRecords, long patchRecords,
-                             long dataBytes, long zeroBytes, long storedBytes, long streamBytes, Signature signature) {
+                             long dataBytes, long zeroBytes, long storedBytes, long streamBytes, Signature signature,
+                             long records, EncryptionInfo encryption, boolean recordsOpened) {
     /** How far the signature could be checked. */
     public enum SignatureState {
         /** Verifies with a key in the trust file. */
@@ -32,4 +40,8 @@ public record DeltaInspection(DeltaHeader header, long dataRecords, long zeroRec
      * @param detail one printable line, e.g. {@code unverified: no trust file}
      */
     public record Signature(SignatureState state, String detail) {}
+
+    public boolean encrypted() {
+        return encryption != null;
+    }
 }

@@ -102,9 +102,23 @@ public final class DeltaMerger {
   /** Merges A→B ({@code ab}) and B→C ({@code bc}) into A→C on {@code outStream}, signed with {@code key}. */
   public static DeltaSummary merge(InputStream ab, InputStream bc, TrustedKeys trust, Ed25519PrivateKeyParameters key,
       OutputStream outStream) throws IOException {
-    try (DeltaReader ra = new DeltaReader(ab, trust); DeltaReader rb = new DeltaReader(bc, trust)) {
+    return merge(ab, bc, trust, key, outStream, null, null);
+  }
+
+  /**
+   * As above, for encrypted inputs too: they are opened with {@code secret}, and the output is
+   * encrypted to {@code encryptTo} (null: plain). Encrypted inputs without {@code encryptTo} are
+   * refused, so a merge never writes in the clear what was encrypted.
+   */
+  public static DeltaSummary merge(InputStream ab, InputStream bc, TrustedKeys trust, Ed25519PrivateKeyParameters key,
+      OutputStream outStream, RecipientSecret secret, Recipients encryptTo) throws IOException {
+    try (DeltaReader ra = new DeltaReader(ab, trust, secret); DeltaReader rb = new DeltaReader(bc, trust, secret)) {
       DeltaHeader ha = ra.header();
       DeltaHeader hb = rb.header();
+      if ((ra.encryption() != null || rb.encryption() != null) && encryptTo == null) {
+        throw new MergeException("the deltas are encrypted: give the recipients to encrypt the merged delta to "
+            + "(--encrypt-to); a merge does not write them in the clear");
+      }
       if (!ha.volume().equals(hb.volume()) || ha.chunkSize() != hb.chunkSize() || ha.volumeSize() != hb.volumeSize()) {
         throw new MergeException("the deltas are for different volumes (" + ha.volume() + ", " + hb.volume() + ")");
       }
@@ -117,7 +131,7 @@ public final class DeltaMerger {
       }
       DeltaHeader h = new DeltaHeader(ha.volume(), ha.chunkSize(), ha.volumeSize(), ha.base(), hb.target(),
           hb.compressionLevel(), Keys.publicKey(key));
-      try (DeltaWriter w = new DeltaWriter(outStream, h, key, WriterOptions.defaults())) {
+      try (DeltaWriter w = new DeltaWriter(outStream, h, key, WriterOptions.defaults().encryptedTo(encryptTo))) {
         new DeltaMerger(w, ra, rb).run();
         return w.finish();
       }

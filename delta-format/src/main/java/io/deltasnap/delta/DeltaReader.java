@@ -26,6 +26,13 @@ import java.util.Objects;
  *
  * <p>After the trailer the reader checks that the stream ends (nothing may follow a delta), so it
  * reads until end of stream: a transport must hand it a stream that ends after the delta.
+ *
+ * <p>An encrypted (version 2) delta needs the secret key of one of its recipients: without one
+ * the constructor refuses it (KEY_MISSING), with another recipient's key too (NOT_RECIPIENT).
+ * Each sealed record is authenticated and decrypted, then checked exactly as a version 1 record.
+ * The inspector and {@link DeltaInspector#verify} may read one without a key: they check the
+ * frames' bounds, the hash chain, the record count and the signature, which cover every byte on
+ * the medium, but not what the records hold.
  */
 public final class DeltaReader implements Closeable {
     static {
@@ -39,7 +46,12 @@ public final class DeltaReader implements Closeable {
     /** Inspecting: payloads are checked but not decoded, and signature problems are reported, not thrown. */
     private final boolean inspect;
     private final Chain chain;
+    /** The encryption section of a version 2 delta; null for version 1. */
+    private final Encryption.Section sealing;
+    /** Opens the records of a version 2 delta; null for version 1, or when reading one without its key. */
+    private final RecordCipher cipher;
     private final byte[] recordHeader = new byte[RecordFormat.HEADER_BYTES];
+    private byte[] frame = new byte[0];
     private byte[] scratch = new byte[0];
     private ZstdDecompressCtx plainCtx;
     private ZstdDecompressCtx patchCtx;
@@ -56,17 +68,44 @@ public final class DeltaReader implements Closeable {
      * @throws DeltaFormatException if the header is corrupt, truncated, unsupported or the signer untrusted
      */
     public DeltaReader(InputStream in, TrustedKeys trust) throws IOException {
-        this(new StreamInput(Objects.requireNonNull(in, "in"), 0), Objects.requireNonNull(trust, "trust"), false);
+        this(in, trust, null);
     }
 
-    private DeltaReader(StreamInput in, TrustedKeys trust, boolean inspect) throws IOException {
+    /**
+     * Reads the header from the start of {@code in}, checks its signer against {@code trust} and,
+     * for an encrypted delta, opens its data key with {@code secret}.
+     *
+     * @param secret the secret key of one of an encrypted delta's recipients; null reads plain deltas only
+     * @throws DeltaFormatException if the header is corrupt, truncated, unsupported or the signer
+     *                              untrusted; for an encrypted delta, if no key was given
+     *                              (KEY_MISSING) or it is not a recipient's (NOT_RECIPIENT)
+     */
+    public DeltaReader(InputStream in, TrustedKeys trust, RecipientSecret secret) throws IOException {
+        this(new StreamInput(Objects.requireNonNull(in, "in"), 0), Objects.requireNonNull(trust, "trust"), false, secret,
+                false);
+    }
+
+    private DeltaReader(StreamInput in, TrustedKeys trust, boolean inspect, RecipientSecret secret, boolean keyless)
+            throws IOException {
         this.in = in;
         this.trust = trust;
         this.inspect = inspect;
         HeaderFormat.Decoded d = HeaderFormat.read(in);
         this.header = d.header();
         this.chain = Chain.start(d.bytes());
+        this.sealing = d.sealing();
         requireTrusted();
+        if (sealing == null) {
+            this.cipher = null;
+        } else if (secret != null) {
+            byte[] dataKey = Encryption.open(sealing, secret);
+            this.cipher = new RecordCipher(dataKey, chain.value());
+            java.util.Arrays.fill(dataKey, (byte) 0);
+        } else if (keyless) {
+            this.cipher = null;
+        } else {
+            throw DeltaFormatException.keyMissing(sealing.offset(), sealing.info().recipientKeyIds());
+        }
     }
 
     private DeltaReader(InputStream rest, DeltaHeader header, HashChain from, TrustedKeys trust) throws IOException {
@@ -75,6 +114,8 @@ public final class DeltaReader implements Closeable {
         this.inspect = false;
         this.header = header;
         this.chain = Chain.resume(from);
+        this.sealing = null;
+        this.cipher = null;
         requireTrusted();
     }
 
@@ -83,6 +124,7 @@ public final class DeltaReader implements Closeable {
      * {@code from.byteOffset()}; {@code header} and {@code from} were obtained from an earlier
      * reader of the same stream ({@link #header()}, {@link #chain()}) and kept by the consumer.
      * The trailer check at the end covers the whole stream, including what was read before.
+     * Plain (version 1) deltas only.
      */
     public static DeltaReader resume(InputStream rest, DeltaHeader header, HashChain from, TrustedKeys trust)
             throws IOException {
@@ -97,9 +139,28 @@ public final class DeltaReader implements Closeable {
         return new DeltaReader(rest, header, from, trust);
     }
 
-    /** A reader for {@link DeltaInspector}: no decoding, no base, trust optional. */
-    static DeltaReader forInspection(InputStream in, TrustedKeys trustOrNull) throws IOException {
-        return new DeltaReader(new StreamInput(in, 0), trustOrNull, true);
+    /**
+     * A reader for {@link DeltaInspector}: no decoding, no base, trust optional; an encrypted delta's
+     * records are opened when {@code secretOrNull} is given, else only hashed.
+     */
+    static DeltaReader forInspection(InputStream in, TrustedKeys trustOrNull, RecipientSecret secretOrNull)
+            throws IOException {
+        return new DeltaReader(new StreamInput(in, 0), trustOrNull, true, secretOrNull, true);
+    }
+
+    /** A reader that decodes what it can open: every record with a key or of a plain delta, else hashes only. */
+    static DeltaReader forVerification(InputStream in, TrustedKeys trust, RecipientSecret secretOrNull) throws IOException {
+        return new DeltaReader(new StreamInput(in, 0), trust, false, secretOrNull, true);
+    }
+
+    /** How the delta is encrypted, or null for a plain (version 1) delta. */
+    public EncryptionInfo encryption() {
+        return sealing == null ? null : sealing.info();
+    }
+
+    /** True when records are opened and checked, false when an encrypted delta is read without its key. */
+    boolean opensRecords() {
+        return sealing == null || cipher != null;
     }
 
     private void requireTrusted() throws DeltaFormatException {
@@ -154,6 +215,10 @@ public final class DeltaReader implements Closeable {
     }
 
     private void readItem(BaseSource base) throws IOException {
+        if (sealing != null) {
+            readFrame(base);
+            return;
+        }
         long at = in.position();
         in.readFully(recordHeader, 0, RecordFormat.HEADER_BYTES, "record header or trailer");
         if (Bytes.u8(recordHeader, RecordFormat.OFF_KIND) == RecordFormat.KIND_TRAILER) {
@@ -165,56 +230,123 @@ public final class DeltaReader implements Closeable {
         RecordFormat.Header h = RecordFormat.check(recordHeader, header, chain.volumeCursor(), at);
         // check() bounded both: stored <= length <= MAX_RECORD_BYTES (and <= chunk size for PATCH)
         int stored = (int) h.storedLength();
-        int length = (int) Math.min(h.length(), Integer.MAX_VALUE); // ZERO lengths are not allocated
         boolean rawData = h.kind() == RecordFormat.KIND_DATA && !h.compressed();
         byte[] payload = rawData && !inspect ? new byte[stored] : scratch(stored);
-        long payloadAt = at + RecordFormat.HEADER_BYTES;
         in.readFully(payload, 0, stored, RecordFormat.kindName(h.kind()) + " payload");
-        long crc = Bytes.crc32c(payload, 0, stored) & 0xFFFF_FFFFL;
+        DeltaRecord r = decodeRecord(h, recordHeader, payload, 0, at, base);
+        chain.add(h.kind(), h.offset(), h.length(), recordHeader, 0, payload, 0, stored);
+        storedBytes += stored;
+        assert chain.byteOffset() == in.position();
+        current = r;
+    }
+
+    /** Reads one sealed record of a version 2 delta, or its trailer. */
+    private void readFrame(BaseSource base) throws IOException {
+        long at = in.position();
+        byte[] fh = recordHeader; // the first 8 bytes
+        in.readFully(fh, 0, RecordCipher.FRAME_HEADER_BYTES, "sealed record frame or trailer");
+        int kind = Bytes.u8(fh, 0);
+        if (kind == RecordFormat.KIND_TRAILER) {
+            readSealedTrailer(at);
+            current = null;
+            done = true;
+            return;
+        }
+        if (kind != RecordCipher.KIND_SEALED) {
+            throw DeltaFormatException.corrupt(at, "frame kind", "0x53 (sealed record) or 0xff (trailer)",
+                    "0x" + Integer.toHexString(kind));
+        }
+        for (int i = 1; i < RecordCipher.OFF_SEALED_LENGTH; i++) {
+            if (fh[i] != 0) {
+                throw DeltaFormatException.corrupt(at + i, "reserved frame byte", 0, Bytes.u8(fh, i));
+            }
+        }
+        long sealed = Bytes.u32(fh, RecordCipher.OFF_SEALED_LENGTH);
+        if (sealed < RecordCipher.MIN_SEALED || sealed > RecordCipher.MAX_SEALED) {
+            throw DeltaFormatException.corrupt(at + RecordCipher.OFF_SEALED_LENGTH, "sealed record length",
+                    RecordCipher.MIN_SEALED + ".." + RecordCipher.MAX_SEALED, sealed);
+        }
+        int frameLength = RecordCipher.FRAME_HEADER_BYTES + (int) sealed;
+        if (frame.length < frameLength) {
+            frame = new byte[frameLength];
+        }
+        System.arraycopy(fh, 0, frame, 0, RecordCipher.FRAME_HEADER_BYTES);
+        in.readFully(frame, RecordCipher.FRAME_HEADER_BYTES, (int) sealed, "sealed record");
+        long index = chain.records();
+        DeltaRecord r = null;
+        if (cipher != null) {
+            byte[] plain = cipher.open(index, frame, frameLength, at);
+            long recAt = at + RecordCipher.FRAME_HEADER_BYTES; // plaintext byte k is at recAt + k
+            RecordFormat.Header h = RecordFormat.check(plain, header, chain.volumeCursor(), recAt);
+            long stored = plain.length - RecordFormat.HEADER_BYTES;
+            if (h.storedLength() != stored) {
+                throw DeltaFormatException.corrupt(recAt + RecordFormat.OFF_STORED, "stored length of the sealed record",
+                        stored + " (the frame's length less header and tag)", h.storedLength());
+            }
+            r = decodeRecord(h, plain, plain, RecordFormat.HEADER_BYTES, recAt, base);
+            chain.tally(h.kind(), h.offset(), h.length());
+        }
+        chain.addFrame(frame, frameLength);
+        storedBytes += sealed;
+        assert chain.byteOffset() == in.position();
+        current = r;
+    }
+
+    /**
+     * Checks the payload of a record whose header passed {@link RecordFormat#check} and decodes it.
+     * The payload is {@code h.storedLength()} bytes of {@code payload} from {@code payloadOff};
+     * {@code at} is the stream offset of the record header. Null when inspecting a DATA or PATCH record.
+     */
+    private DeltaRecord decodeRecord(RecordFormat.Header h, byte[] hdr, byte[] payload, int payloadOff, long at,
+                                     BaseSource base) throws IOException {
+        int stored = (int) h.storedLength();
+        int length = (int) Math.min(h.length(), Integer.MAX_VALUE); // ZERO lengths are not allocated
+        boolean rawData = h.kind() == RecordFormat.KIND_DATA && !h.compressed();
+        long payloadAt = at + RecordFormat.HEADER_BYTES;
+        long crc = Bytes.crc32c(payload, payloadOff, stored) & 0xFFFF_FFFFL;
         if (crc != h.payloadCrc()) {
             throw DeltaFormatException.corrupt(payloadAt, "payload checksum over bytes " + payloadAt + ".."
                     + (payloadAt + stored - 1), Bytes.crcString(h.payloadCrc()) + " (stored)",
                     Bytes.crcString(crc) + " (computed)");
         }
-        DeltaRecord r = null;
         if (h.kind() == RecordFormat.KIND_ZERO) {
-            r = new DeltaRecord.Zero(h.offset(), h.length());
-        } else if (!inspect && h.kind() == RecordFormat.KIND_PATCH && base == BaseSource.KEEP_ENCODED) {
-            byte[] rec = new byte[RecordFormat.HEADER_BYTES + stored];
-            System.arraycopy(recordHeader, 0, rec, 0, RecordFormat.HEADER_BYTES);
-            System.arraycopy(payload, 0, rec, RecordFormat.HEADER_BYTES, stored);
-            r = new DeltaRecord.EncodedPatch(h.offset(), h.length(), rec);
-        } else if (!inspect) {
-            byte[] content;
-            if (rawData) {
-                content = payload;
-            } else if (h.kind() == RecordFormat.KIND_DATA) {
-                content = decompress(plain(), payload, stored, length, payloadAt);
-            } else {
-                if (base == null) {
-                    throw new IllegalArgumentException("PATCH record at byte " + at + " needs the base snapshot: pass a BaseSource");
-                }
-                byte[] old = new byte[length];
-                base.read(h.offset(), old);
-                ZstdDecompressCtx ctx = patch();
-                ctx.loadDict(old, ZstdDictContentType.RAW_CONTENT);
-                content = decompress(ctx, payload, stored, length, payloadAt);
-            }
-            long contentCrc = Bytes.crc32c(content, 0, length) & 0xFFFF_FFFFL;
-            if (contentCrc != h.contentCrc()) {
-                if (h.kind() == RecordFormat.KIND_PATCH) {
-                    throw DeltaFormatException.baseMismatch(at, h.offset(), h.contentCrc(), contentCrc);
-                }
-                throw DeltaFormatException.corrupt(at + RecordFormat.OFF_CONTENT_CRC, "content checksum of the decoded DATA record at byte "
-                        + at, Bytes.crcString(h.contentCrc()) + " (stored)", Bytes.crcString(contentCrc) + " (computed)");
-            }
-            r = h.kind() == RecordFormat.KIND_DATA ? new DeltaRecord.Data(h.offset(), content)
-                    : new DeltaRecord.Patch(h.offset(), content);
+            return new DeltaRecord.Zero(h.offset(), h.length());
         }
-        chain.add(h.kind(), h.offset(), h.length(), recordHeader, 0, payload, 0, stored);
-        storedBytes += stored;
-        assert chain.byteOffset() == in.position();
-        current = r;
+        if (inspect) {
+            return null;
+        }
+        if (h.kind() == RecordFormat.KIND_PATCH && base == BaseSource.KEEP_ENCODED) {
+            byte[] rec = new byte[RecordFormat.HEADER_BYTES + stored];
+            System.arraycopy(hdr, 0, rec, 0, RecordFormat.HEADER_BYTES);
+            System.arraycopy(payload, payloadOff, rec, RecordFormat.HEADER_BYTES, stored);
+            return new DeltaRecord.EncodedPatch(h.offset(), h.length(), rec);
+        }
+        byte[] content;
+        if (rawData) {
+            content = payloadOff == 0 && payload.length == stored ? payload
+                    : java.util.Arrays.copyOfRange(payload, payloadOff, payloadOff + stored);
+        } else if (h.kind() == RecordFormat.KIND_DATA) {
+            content = decompress(plain(), payload, payloadOff, stored, length, payloadAt);
+        } else {
+            if (base == null) {
+                throw new IllegalArgumentException("PATCH record at byte " + at + " needs the base snapshot: pass a BaseSource");
+            }
+            byte[] old = new byte[length];
+            base.read(h.offset(), old);
+            ZstdDecompressCtx ctx = patch();
+            ctx.loadDict(old, ZstdDictContentType.RAW_CONTENT);
+            content = decompress(ctx, payload, payloadOff, stored, length, payloadAt);
+        }
+        long contentCrc = Bytes.crc32c(content, 0, length) & 0xFFFF_FFFFL;
+        if (contentCrc != h.contentCrc()) {
+            if (h.kind() == RecordFormat.KIND_PATCH) {
+                throw DeltaFormatException.baseMismatch(at, h.offset(), h.contentCrc(), contentCrc);
+            }
+            throw DeltaFormatException.corrupt(at + RecordFormat.OFF_CONTENT_CRC, "content checksum of the decoded DATA record at byte "
+                    + at, Bytes.crcString(h.contentCrc()) + " (stored)", Bytes.crcString(contentCrc) + " (computed)");
+        }
+        return h.kind() == RecordFormat.KIND_DATA ? new DeltaRecord.Data(h.offset(), content)
+                : new DeltaRecord.Patch(h.offset(), content);
     }
 
     /**
@@ -248,12 +380,12 @@ public final class DeltaReader implements Closeable {
         }
     }
 
-    private byte[] decompress(ZstdDecompressCtx ctx, byte[] src, int stored, int length, long payloadAt)
+    private byte[] decompress(ZstdDecompressCtx ctx, byte[] src, int srcOff, int stored, int length, long payloadAt)
             throws DeltaFormatException {
         byte[] dst = new byte[length];
         int n;
         try {
-            n = ctx.decompressByteArray(dst, 0, length, src, 0, stored);
+            n = ctx.decompressByteArray(dst, 0, length, src, srcOff, stored);
         } catch (ZstdException e) {
             throw DeltaFormatException.corrupt(payloadAt, "zstd payload of " + stored + " bytes does not decode to "
                     + length + " bytes (" + e.getMessage() + ")");
@@ -269,18 +401,38 @@ public final class DeltaReader implements Closeable {
         System.arraycopy(recordHeader, 0, t, 0, RecordFormat.HEADER_BYTES);
         in.readFully(t, RecordFormat.HEADER_BYTES, TrailerFormat.TRAILER_BYTES - RecordFormat.HEADER_BYTES, "trailer");
         TrailerFormat.check(t, at, chain, header);
-        if (!in.atEnd()) {
-            throw DeltaFormatException.corrupt(at + TrailerFormat.TRAILER_BYTES,
-                    "unexpected data after the trailer (a delta ends with its trailer)");
+        requireEnd(at + TrailerFormat.TRAILER_BYTES);
+        checkSignature(TrailerFormat.verify(t, header.signerKey()), at + TrailerFormat.OFF_SIGNATURE);
+    }
+
+    private void readSealedTrailer(long at) throws IOException {
+        byte[] t = new byte[SealedTrailerFormat.TRAILER_BYTES];
+        System.arraycopy(recordHeader, 0, t, 0, RecordCipher.FRAME_HEADER_BYTES);
+        in.readFully(t, RecordCipher.FRAME_HEADER_BYTES, SealedTrailerFormat.TRAILER_BYTES - RecordCipher.FRAME_HEADER_BYTES,
+                "trailer");
+        SealedTrailerFormat.check(t, at, chain);
+        if (cipher != null) {
+            SealedTrailerFormat.checkSealed(t, at, chain, header, cipher);
         }
+        requireEnd(at + SealedTrailerFormat.TRAILER_BYTES);
+        checkSignature(SealedTrailerFormat.verify(t, header.signerKey()), at + SealedTrailerFormat.OFF_SIGNATURE);
+    }
+
+    private void requireEnd(long at) throws IOException {
+        if (!in.atEnd()) {
+            throw DeltaFormatException.corrupt(at, "unexpected data after the trailer (a delta ends with its trailer)");
+        }
+    }
+
+    /** Throws for a bad signature, or (inspecting) records how far it could be checked. */
+    private void checkSignature(boolean valid, long sigAt) throws DeltaFormatException {
         String fp = header.signerFingerprint();
         if (!inspect) {
-            if (!TrailerFormat.verify(t, header.signerKey())) {
-                throw DeltaFormatException.badSignature(at + TrailerFormat.OFF_SIGNATURE, fp);
+            if (!valid) {
+                throw DeltaFormatException.badSignature(sigAt, fp);
             }
             return;
         }
-        boolean valid = TrailerFormat.verify(t, header.signerKey());
         if (trust == null) {
             signature = valid ? new DeltaInspection.Signature(DeltaInspection.SignatureState.UNVERIFIED, "unverified: no trust file")
                     : new DeltaInspection.Signature(DeltaInspection.SignatureState.INVALID,
@@ -299,6 +451,11 @@ public final class DeltaReader implements Closeable {
             signature = new DeltaInspection.Signature(DeltaInspection.SignatureState.INVALID,
                     "invalid: the signature does not verify with trusted key " + fp);
         }
+    }
+
+    /** Records read so far, whatever their kind (sealed or not). */
+    long records() {
+        return chain.records();
     }
 
     long storedBytes() {

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +39,13 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
  * <p>One thread drives a writer. The writer does not close the output stream. A refused argument
  * ({@link IllegalArgumentException}) changes nothing; after any other exception the writer is
  * unusable, and {@link #close()} releases its threads. The output is deterministic: the same
- * header, key, record size, writes and zstd library give the same bytes, whatever the thread count.
+ * header, key, record size, writes and zstd library give the same bytes, whatever the thread count
+ * (for an encrypted delta: given the same random bytes too).
+ *
+ * <p>With {@link WriterOptions#encryptTo()} the writer writes format version 2: a fresh random data
+ * key wrapped for each recipient in the header ({@link Encryption}), every record sealed
+ * ({@link RecordCipher}) in the order it is written, and a trailer with sealed counts
+ * ({@link SealedTrailerFormat}). The data key lives only in this writer.
  */
 public final class DeltaWriter implements Closeable {
     private enum State { OPEN, BUSY, FINISHED, CLOSED }
@@ -54,6 +61,8 @@ public final class DeltaWriter implements Closeable {
     private final int recordBytes;
     private final int maxInFlight;
     private final Chain chain;
+    /** Seals records of an encrypted delta; null for a plain one. */
+    private final RecordCipher cipher;
     private final ExecutorService pool;
     private final BlockingQueue<ChunkEncoder> idleEncoders;
     private final List<ChunkEncoder> encoders = new ArrayList<>();
@@ -86,6 +95,12 @@ public final class DeltaWriter implements Closeable {
      */
     public DeltaWriter(OutputStream out, DeltaHeader header, Ed25519PrivateKeyParameters key, WriterOptions opts)
             throws IOException {
+        this(out, header, key, opts, opts == null || opts.encryptTo() == null ? null : new SecureRandom());
+    }
+
+    /** As above; {@code random} gives the data key and ephemeral keys of an encrypted delta (tests fix it). */
+    DeltaWriter(OutputStream out, DeltaHeader header, Ed25519PrivateKeyParameters key, WriterOptions opts,
+                SecureRandom random) throws IOException {
         this.out = Objects.requireNonNull(out, "out");
         this.header = Objects.requireNonNull(header, "header");
         this.key = Objects.requireNonNull(key, "key");
@@ -99,8 +114,20 @@ public final class DeltaWriter implements Closeable {
         this.volumeSize = header.volumeSize();
         this.recordBytes = Math.max(chunkSize, opts.recordBytes() / chunkSize * chunkSize);
         this.maxInFlight = opts.maxInFlight();
-        byte[] headerBytes = HeaderFormat.encode(header);
-        this.chain = Chain.start(headerBytes);
+        byte[] headerBytes;
+        if (opts.encryptTo() == null) {
+            headerBytes = HeaderFormat.encode(header);
+            this.chain = Chain.start(headerBytes);
+            this.cipher = null;
+        } else {
+            byte[] dataKey = new byte[Encryption.KEY_BYTES];
+            random.nextBytes(dataKey);
+            int at = HeaderFormat.OFF_NAME + TargetSnapshot.utf8(header.target().name()).length;
+            headerBytes = HeaderFormat.encode(header, Encryption.seal(dataKey, opts.encryptTo(), random, at));
+            this.chain = Chain.start(headerBytes);
+            this.cipher = new RecordCipher(dataKey, chain.value());
+            Arrays.fill(dataKey, (byte) 0);
+        }
         out.write(headerBytes);
         this.streamBytes = headerBytes.length;
         byte[] zeros = new byte[chunkSize];
@@ -236,11 +263,11 @@ public final class DeltaWriter implements Closeable {
         flushPending();
         writeAll();
         flushZeroRun();
-        byte[] trailer = TrailerFormat.encode(chain, key);
+        byte[] trailer = cipher == null ? TrailerFormat.encode(chain, key) : SealedTrailerFormat.encode(chain, cipher, key);
         out.write(trailer);
         out.flush();
         streamBytes += trailer.length;
-        assert streamBytes == chain.byteOffset() + TrailerFormat.TRAILER_BYTES;
+        assert streamBytes == chain.byteOffset() + trailer.length;
         stopThreads();
         state = State.FINISHED;
         return new DeltaSummary(chain.dataRecords(), chain.zeroRecords(), chain.patchRecords(), chain.dataBytes(),
@@ -419,9 +446,17 @@ public final class DeltaWriter implements Closeable {
     private void writeRecord(int kind, long offset, long length, byte[] record) throws IOException {
         assert offset >= chain.volumeCursor() && offset + length <= volumeSize;
         assert !header.isFull() || offset == chain.volumeCursor() : "full delta records are contiguous";
-        out.write(record);
-        chain.add(kind, offset, length, record);
-        streamBytes += record.length;
+        if (cipher == null) {
+            out.write(record);
+            chain.add(kind, offset, length, record);
+            streamBytes += record.length;
+        } else {
+            byte[] frame = cipher.seal(chain.records(), record);
+            out.write(frame);
+            chain.addFrame(frame, frame.length);
+            chain.tally(kind, offset, length);
+            streamBytes += frame.length;
+        }
     }
 
     private static Result await(Future<Result> f) throws IOException {

@@ -18,7 +18,7 @@ import java.util.UUID;
  * | offset | size | type   | field            | bounds / meaning                                        |
  * |--------|------|--------|------------------|---------------------------------------------------------|
  * | 0      | 8    | bytes  | magic            | 89 44 53 44 45 4C 54 0A ("\x89DSDELT\n")                |
- * | 8      | 2    | u16    | major version    | 1; any other value: UNSUPPORTED                         |
+ * | 8      | 2    | u16    | major version    | 1 plain, 2 encrypted; other values: UNSUPPORTED         |
  * | 10     | 2    | u16    | minor version    | 0 written; any value accepted                           |
  * | 12     | 4    | u32    | header length L  | 148 + n .. 4096, includes the CRC                       |
  * | 16     | 4    | u32    | flags            | bit 0 HAS_BASE, bit 1 TARGET_WRITABLE, others 0         |
@@ -36,7 +36,8 @@ import java.util.UUID;
  * | 108    | 4    | i32    | zstd level       | -131072 .. 22 (informative)                             |
  * | 112    | 32   | bytes  | signer key       | Ed25519 public key (RFC 8032 encoding)                  |
  * | 144    | n    | utf-8  | target name      | valid UTF-8                                             |
- * | 144+n  | L-148-n | bytes | extension     | minor versions &gt; 0 only; skipped, but checksummed    |
+ * | 144+n  | 4+88r | bytes | encryption     | major version 2 only: see {@link Encryption}           |
+ * | ...    | ...  | bytes  | extension        | minor versions &gt; 0 only; skipped, but checksummed    |
  * | L-4    | 4    | u32    | header CRC32C    | CRC32C of bytes 0 .. L-5                                |
  * </pre>
  *
@@ -47,6 +48,8 @@ import java.util.UUID;
 final class HeaderFormat {
     static final byte[] MAGIC = {(byte) 0x89, 'D', 'S', 'D', 'E', 'L', 'T', '\n'};
     static final int MAJOR = 1;
+    /** Major version of an encrypted delta: the encryption section follows the name, records are sealed. */
+    static final int MAJOR_SEALED = 2;
     static final int MINOR = 0;
     static final int CODEC_ZSTD = 1;
 
@@ -83,15 +86,23 @@ final class HeaderFormat {
 
     private HeaderFormat() {}
 
-    /** A decoded header together with its exact bytes (hashed into the chain as h0). */
-    record Decoded(DeltaHeader header, byte[] bytes) {}
+    /**
+     * A decoded header together with its exact bytes (hashed into the chain as h0) and, for major
+     * version 2, its encryption section (null for version 1).
+     */
+    record Decoded(DeltaHeader header, byte[] bytes, Encryption.Section sealing) {}
 
     static byte[] encode(DeltaHeader h) {
+        return encode(h, null);
+    }
+
+    /** Encodes a version 1 header, or a version 2 one when {@code sealing} is given. */
+    static byte[] encode(DeltaHeader h, Encryption.Section sealing) {
         byte[] name = TargetSnapshot.utf8(h.target().name());
-        int len = FIXED_BYTES + name.length;
+        int len = FIXED_BYTES + name.length + (sealing == null ? 0 : sealing.bytes());
         byte[] b = new byte[len];
         System.arraycopy(MAGIC, 0, b, OFF_MAGIC, MAGIC.length);
-        Bytes.putU16(b, OFF_MAJOR, MAJOR);
+        Bytes.putU16(b, OFF_MAJOR, sealing == null ? MAJOR : MAJOR_SEALED);
         Bytes.putU16(b, OFF_MINOR, MINOR);
         Bytes.putI32(b, OFF_LENGTH, len);
         int flags = (h.base() != null ? FLAG_HAS_BASE : 0) | (h.target().writable() ? FLAG_TARGET_WRITABLE : 0);
@@ -111,6 +122,10 @@ final class HeaderFormat {
         Bytes.putI32(b, OFF_LEVEL, h.compressionLevel());
         System.arraycopy(h.signerKey(), 0, b, OFF_SIGNER, DeltaHeader.KEY_BYTES);
         System.arraycopy(name, 0, b, OFF_NAME, name.length);
+        if (sealing != null) {
+            assert sealing.offset() == OFF_NAME + name.length;
+            Encryption.encode(sealing, b, OFF_NAME + name.length);
+        }
         Bytes.putI32(b, len - 4, Bytes.crc32c(b, 0, len - 4));
         return b;
     }
@@ -127,9 +142,9 @@ final class HeaderFormat {
             }
         }
         int major = Bytes.u16(prefix, OFF_MAJOR);
-        if (major != MAJOR) {
+        if (major != MAJOR && major != MAJOR_SEALED) {
             throw DeltaFormatException.unsupported(OFF_MAJOR, "format major version " + major
-                    + " (this reader reads major version " + MAJOR + ")");
+                    + " (this reader reads major versions " + MAJOR + " and " + MAJOR_SEALED + ")");
         }
         long len = Bytes.u32(prefix, OFF_LENGTH);
         if (len < FIXED_BYTES || len > MAX_HEADER_BYTES) {
@@ -137,7 +152,10 @@ final class HeaderFormat {
         }
         byte[] b = Arrays.copyOf(prefix, (int) len);
         in.readFully(b, PREFIX_BYTES, (int) len - PREFIX_BYTES, "header");
-        return new Decoded(decode(b), b);
+        DeltaHeader h = decode(b);
+        Encryption.Section sealing = major == MAJOR_SEALED
+                ? Encryption.decode(b, OFF_NAME + TargetSnapshot.utf8(h.target().name()).length, (int) len - 4) : null;
+        return new Decoded(h, b, sealing);
     }
 
     /** Validates every field of a complete header whose prefix checks have passed. */

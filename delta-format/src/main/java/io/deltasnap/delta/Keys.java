@@ -83,14 +83,7 @@ public final class Keys {
     }
 
     public static Ed25519PrivateKeyParameters readPrivate(Path path) throws IOException {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
-        Set<PosixFilePermission> loose = EnumSet.copyOf(perms);
-        loose.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.OWNER_EXECUTE));
-        if (!loose.isEmpty()) {
-            throw new KeyFileException(path, 0, "private key is accessible by others (" + PosixFilePermissions.toString(perms)
-                    + "); run chmod 600 on it");
-        }
+        requireOwnerOnly(path, "private key");
         List<String> lines = readLines(path, MAX_KEY_FILE_BYTES);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -101,6 +94,18 @@ public final class Keys {
             return new Ed25519PrivateKeyParameters(seed, 0);
         }
         throw new KeyFileException(path, 0, "no '" + PRIVATE_TYPE + " <base64 seed>' line");
+    }
+
+    /** Refuses a secret file that group or others may access, as ssh does (before reading it). */
+    static void requireOwnerOnly(Path path, String what) throws IOException {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
+        Set<PosixFilePermission> loose = EnumSet.copyOf(perms);
+        loose.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE));
+        if (!loose.isEmpty()) {
+            throw new KeyFileException(path, 0, what + " is accessible by others (" + PosixFilePermissions.toString(perms)
+                    + "); run chmod 600 on it");
+        }
     }
 
     public static SignerKey readPublic(Path path) throws IOException {
@@ -138,7 +143,7 @@ public final class Keys {
         return new SignerKey(key, parts.length == 3 ? parts[2] : "");
     }
 
-    private static byte[] parseKeyField(String line, String type, Path path, int lineNo) throws KeyFileException {
+    static byte[] parseKeyField(String line, String type, Path path, int lineNo) throws KeyFileException {
         String[] parts = line.split(" ", 3);
         String expected = "expected '" + type + " <base64 key> [comment]'";
         if (!parts[0].equals(type)) {

@@ -117,6 +117,11 @@ final class TrailerFormat {
 
     /** Verifies the signature with a 32-byte public key; false for a bad signature or an invalid key encoding. */
     static boolean verify(byte[] t, byte[] publicKey) {
+        return verifySignature(signedMessage(t), t, OFF_SIGNATURE, publicKey);
+    }
+
+    /** Verifies the 64-byte Ed25519 signature at {@code sigOff} of {@code t} over {@code msg}. */
+    static boolean verifySignature(byte[] msg, byte[] t, int sigOff, byte[] publicKey) {
         Ed25519PublicKeyParameters pub;
         try {
             pub = new Ed25519PublicKeyParameters(publicKey, 0);
@@ -125,8 +130,7 @@ final class TrailerFormat {
         }
         Ed25519Signer v = new Ed25519Signer();
         v.init(false, pub);
-        byte[] msg = signedMessage(t);
         v.update(msg, 0, msg.length);
-        return v.verifySignature(Arrays.copyOfRange(t, OFF_SIGNATURE, OFF_SIGNATURE + SIGNATURE_BYTES));
+        return v.verifySignature(Arrays.copyOfRange(t, sigOff, sigOff + SIGNATURE_BYTES));
     }
 }

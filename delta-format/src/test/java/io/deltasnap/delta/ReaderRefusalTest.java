@@ -186,11 +186,11 @@ class ReaderRefusalTest {
     @Test
     void unknownMajorVersionIsUnsupported() {
         byte[] header = HeaderFormat.encode(incremental(CHUNK, 10L * CHUNK));
-        Bytes.putU16(header, HeaderFormat.OFF_MAJOR, 2);
+        Bytes.putU16(header, HeaderFormat.OFF_MAJOR, 3); // 2 is the encrypted format
         Outcome o = readUntilRefused(header, TRUST);
         assertEquals(DeltaFormatException.Code.UNSUPPORTED, o.error().code());
         assertEquals(HeaderFormat.OFF_MAJOR, o.error().offset());
-        assertTrue(o.error().getMessage().contains("major version 2"), o.error().getMessage());
+        assertTrue(o.error().getMessage().contains("major version 3"), o.error().getMessage());
     }
 
     @Test
