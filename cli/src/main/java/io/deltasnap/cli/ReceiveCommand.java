@@ -59,6 +59,18 @@ final class ReceiveCommand extends VolumeCommand {
       description = "Drop a sender that is silent for this long (default: ${DEFAULT-VALUE}).")
   Duration idle;
 
+  @Option(names = "--handshake-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Durations.class,
+      description = "Close a connection that has not authenticated within this long (default: ${DEFAULT-VALUE}).")
+  Duration handshakeTimeout;
+
+  @Option(names = "--max-handshakes", paramLabel = "N", defaultValue = "64",
+      description = "At most N connections may be authenticating at once; more are closed at once (default: ${DEFAULT-VALUE}).")
+  int maxHandshakes;
+
+  @Option(names = "--max-handshakes-per-host", paramLabel = "N", defaultValue = "8",
+      description = "At most N of them from one address (default: ${DEFAULT-VALUE}).")
+  int maxHandshakesPerHost;
+
   @Option(names = "--discard-staged", description = "Discard the staged transfer of REPLICA, if any, and exit.")
   boolean discardStaged;
 
@@ -75,6 +87,9 @@ final class ReceiveCommand extends VolumeCommand {
     if (listen == null || trustFile == null) {
       throw new Main.UserError("--listen HOST:PORT and --trust FILE are required");
     }
+    if (maxHandshakes < 1 || maxHandshakesPerHost < 1 || handshakeTimeout.isZero()) {
+      throw new Main.UserError("--max-handshakes, --max-handshakes-per-host and --handshake-timeout must be positive");
+    }
     InetSocketAddress addr = HostPort.parse(listen);
     Optional<SslContext> tls = ServerTls.context(tlsCert, tlsKey);
     TrustedKeys trust = TrustedKeys.load(trustFile);
@@ -86,7 +101,8 @@ final class ReceiveCommand extends VolumeCommand {
     ReplicationServer server;
     ControlSocket control = null;
     ReplicationServer.Settings settings = ReplicationServer.Settings.defaults().withIdle(idle).withStaleAfter(staleAfter)
-        .withAllowPrune(allowPrune);
+        .withAllowPrune(allowPrune)
+        .withAdmission(new ReplicationServer.Admission(maxHandshakes, maxHandshakesPerHost, handshakeTimeout));
     try {
       VolumeSource lend = lend(replica);
       control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));

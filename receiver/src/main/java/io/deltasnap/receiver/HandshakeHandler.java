@@ -24,26 +24,39 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * (a fresh 32-byte nonce) → AUTH (the key's signature over {@link Protocol#authMessage}) → WELCOME
  * and the replica's snapshots. A recorded AUTH fails on any other connection, because its nonce
  * differs. Then it leaves the pipeline and tells {@link TransferHandler} who the sender is.
+ *
+ * <p>Until then the connection is anyone's: it holds a {@link HandshakeGate.Ticket}, reads
+ * {@link #READ_BYTES} at a time into frames of at most {@link #MAX_FRAME} bytes, and is closed
+ * after the handshake timeout. Only an authenticated connection gets the full-size frame decoder
+ * and the larger reads that a delta stream needs.
  */
 final class HandshakeHandler extends SimpleChannelInboundHandler<Protocol.Message> {
   /** Fired once the sender proved its key. */
   record Authenticated(byte[] key, UUID volume) {}
+
+  /** The largest handshake frame, its 4-byte length included: HELLO and AUTH are under 100 bytes. */
+  static final int MAX_FRAME = 1024;
+  /** Bytes read per socket read before authentication (TLS records arrive in pieces; that is fine). */
+  static final int READ_BYTES = 2048;
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Replica replica;
   private final TrustedKeys trust;
   private final ExecutorService lookups;
+  private final HandshakeGate.Ticket ticket;
   private final Duration timeout;
   private final Consumer<String> log;
   private Protocol.Hello hello;
   private byte[] nonce;
   private boolean done;
 
-  HandshakeHandler(Replica replica, TrustedKeys trust, ExecutorService lookups, Duration timeout, Consumer<String> log) {
+  HandshakeHandler(Replica replica, TrustedKeys trust, ExecutorService lookups, HandshakeGate.Ticket ticket,
+      Duration timeout, Consumer<String> log) {
     this.replica = replica;
     this.trust = trust;
     this.lookups = lookups;
+    this.ticket = ticket;
     this.timeout = timeout;
     this.log = log;
   }
@@ -52,7 +65,7 @@ final class HandshakeHandler extends SimpleChannelInboundHandler<Protocol.Messag
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     ctx.executor().schedule(() -> {
       if (!done && ctx.channel().isActive()) {
-        refuse(ctx, Protocol.Code.TIMEOUT, "no handshake within " + timeout.toSeconds() + " s");
+        refuse(ctx, Protocol.Code.TIMEOUT, "no handshake within " + timeout.toMillis() / 1000.0 + " s");
       }
     }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     super.channelActive(ctx);
@@ -110,6 +123,13 @@ final class HandshakeHandler extends SimpleChannelInboundHandler<Protocol.Messag
   }
 
   private void welcome(ChannelHandlerContext ctx, UUID replicaVolume, List<SnapshotInfo> snaps) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    ticket.release();
+    ctx.channel().config().setRecvByteBufAllocator(ReplicationServer.streamReads());
+    // replace hands what the small decoder still holds to the full-size one
+    ctx.pipeline().replace("frames", "frames", Protocol.frameDecoder());
     ctx.fireUserEventTriggered(new Authenticated(hello.key(), hello.volume()));
     ctx.pipeline().remove(this);
     ctx.write(new Protocol.Welcome(replicaVolume, snaps.size()));

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -41,15 +42,16 @@ import java.util.function.Consumer;
  */
 public final class ReplicationServer implements Closeable {
   /**
-   * Tuning. {@code idle}: how long a sender may stay silent (handshake or mid-stream) before the
+   * Tuning. {@code idle}: how long an authenticated sender may stay silent mid-stream before the
    * connection is dropped; {@code checkpoints}: how often staged data is made durable;
    * {@code staleAfter}: when another transfer may replace a staged one of another signer, and when
-   * a staged transfer is discarded by itself.
+   * a staged transfer is discarded by itself; {@code admission}: what an unauthenticated
+   * connection may hold.
    */
   public record Settings(Duration idle, long checkpointBytes, Duration checkpointInterval, Duration staleAfter,
-      boolean allowPrune) {
+      boolean allowPrune, Admission admission) {
     public Settings(Duration idle, long checkpointBytes, Duration checkpointInterval, Duration staleAfter) {
-      this(idle, checkpointBytes, checkpointInterval, staleAfter, false);
+      this(idle, checkpointBytes, checkpointInterval, staleAfter, false, Admission.defaults());
     }
 
     public static Settings defaults() {
@@ -58,25 +60,53 @@ public final class ReplicationServer implements Closeable {
 
     /** Lets authenticated senders delete replica snapshots (PRUNE); off by default. */
     public Settings withAllowPrune(boolean allow) {
-      return new Settings(idle, checkpointBytes, checkpointInterval, staleAfter, allow);
+      return new Settings(idle, checkpointBytes, checkpointInterval, staleAfter, allow, admission);
     }
 
     public Settings withIdle(Duration d) {
-      return new Settings(d, checkpointBytes, checkpointInterval, staleAfter, allowPrune);
+      return new Settings(d, checkpointBytes, checkpointInterval, staleAfter, allowPrune, admission);
     }
 
     public Settings withStaleAfter(Duration d) {
-      return new Settings(idle, checkpointBytes, checkpointInterval, d, allowPrune);
+      return new Settings(idle, checkpointBytes, checkpointInterval, d, allowPrune, admission);
     }
 
     public Settings withCheckpoints(long bytes, Duration interval) {
-      return new Settings(idle, bytes, interval, staleAfter, allowPrune);
+      return new Settings(idle, bytes, interval, staleAfter, allowPrune, admission);
+    }
+
+    public Settings withAdmission(Admission a) {
+      return new Settings(idle, checkpointBytes, checkpointInterval, staleAfter, allowPrune, a);
+    }
+  }
+
+  /**
+   * Limits on connections that have not authenticated yet: at most {@code maxHandshakes} at once,
+   * {@code maxHandshakesPerHost} of them from one address (more are closed at once), each closed
+   * if it has not authenticated within {@code handshakeTimeout}. Until it authenticates, a
+   * connection reads at most {@link HandshakeHandler#READ_BYTES} per read and frames of at most
+   * {@link HandshakeHandler#MAX_FRAME} bytes, so it pins a few KiB at most.
+   */
+  public record Admission(int maxHandshakes, int maxHandshakesPerHost, Duration handshakeTimeout) {
+    public Admission {
+      if (maxHandshakes < 1 || maxHandshakesPerHost < 1 || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+        throw new IllegalArgumentException("handshake limits must be positive: " + maxHandshakes + ", "
+            + maxHandshakesPerHost + ", " + handshakeTimeout);
+      }
+    }
+
+    public static Admission defaults() {
+      return new Admission(64, 8, Duration.ofSeconds(10));
     }
   }
 
   /** Bytes queued per connection before the receiver stops reading the socket, and when it resumes. */
   static final long HIGH_WATER = 8L << 20;
   static final long LOW_WATER = 2L << 20;
+  /** Reads of an authenticated connection: adaptive, up to 1 MiB per read for the delta stream. */
+  static AdaptiveRecvByteBufAllocator streamReads() {
+    return new AdaptiveRecvByteBufAllocator(512, 64 << 10, 1 << 20);
+  }
 
   private final EventLoopGroup group;
   private final ChannelGroup channels;
@@ -84,6 +114,7 @@ public final class ReplicationServer implements Closeable {
   private final ExecutorService lookups;
   private final Replica replica;
   private final Transfers transfers;
+  private final HandshakeGate gate;
 
   /** The running transfers' streams, so a stop can end them; exists before the first connection. */
   static final class Transfers {
@@ -114,13 +145,14 @@ public final class ReplicationServer implements Closeable {
   }
 
   private ReplicationServer(EventLoopGroup group, ChannelGroup channels, Channel listener, ExecutorService lookups,
-      Replica replica, Transfers transfers) {
+      Replica replica, Transfers transfers, HandshakeGate gate) {
     this.group = group;
     this.channels = channels;
     this.listener = listener;
     this.lookups = lookups;
     this.replica = replica;
     this.transfers = transfers;
+    this.gate = gate;
   }
 
   /**
@@ -134,24 +166,32 @@ public final class ReplicationServer implements Closeable {
     ExecutorService lookups = Executors.newFixedThreadPool(2, new DefaultThreadFactory("receive-lookup", true));
     ChannelGroup channels = new DefaultChannelGroup("receive", GlobalEventExecutor.INSTANCE);
     Transfers transfers = new Transfers();
+    HandshakeGate gate = new HandshakeGate(settings.admission().maxHandshakes(), settings.admission().maxHandshakesPerHost());
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
-        .childOption(ChannelOption.RECVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 64 << 10, 1 << 20))
+        .childOption(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(HandshakeHandler.READ_BYTES))
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            HandshakeGate.Ticket ticket = gate.admit(ch);
+            if (ticket == null) {
+              gate.report(log);
+              ch.close();
+              return;
+            }
             channels.add(ch);
             if (tls.isPresent()) {
               ch.pipeline().addLast("tls", tls.get().newHandler(ch.alloc()));
             }
             ch.pipeline()
-                .addLast("frames", Protocol.frameDecoder())
+                .addLast("frames", Protocol.frameDecoder(HandshakeHandler.MAX_FRAME))
                 .addLast("frame-length", Protocol.framePrepender())
                 .addLast("messages", new Protocol.Codec())
-                .addLast("handshake", new HandshakeHandler(replica, trust, lookups, settings.idle(), log))
+                .addLast("handshake", new HandshakeHandler(replica, trust, lookups, ticket,
+                    settings.admission().handshakeTimeout(), log))
                 .addLast("transfer", new TransferHandler(transfers, replica, trust, settings, log));
           }
         });
@@ -161,7 +201,7 @@ public final class ReplicationServer implements Closeable {
       lookups.shutdown();
       throw new IOException("cannot listen on " + address + ": " + bound.cause().getMessage(), bound.cause());
     }
-    ReplicationServer s = new ReplicationServer(group, channels, bound.channel(), lookups, replica, transfers);
+    ReplicationServer s = new ReplicationServer(group, channels, bound.channel(), lookups, replica, transfers, gate);
     // staged transfers nobody resumed go away by themselves
     long every = Math.max(1000, Math.min(settings.staleAfter().toMillis() / 4, 3_600_000L));
     group.scheduleAtFixedRate(() -> s.discardStale(settings.staleAfter(), log), 0, every, TimeUnit.MILLISECONDS);
@@ -186,6 +226,11 @@ public final class ReplicationServer implements Closeable {
     } catch (RuntimeException e) {
       // the worker is shutting down
     }
+  }
+
+  /** Connections accepted and not yet authenticated or closed. */
+  long pendingHandshakes() {
+    return gate.pending();
   }
 
   public InetSocketAddress address() {

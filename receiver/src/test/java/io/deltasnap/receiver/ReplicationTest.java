@@ -400,7 +400,12 @@ class ReplicationTest {
     final DataInputStream in;
 
     Raw(InetSocketAddress to) throws IOException {
-      s = new Socket(to.getAddress(), to.getPort());
+      this(to, null);
+    }
+
+    /** From the local address {@code from} (any 127.x.y.z works on Linux), or any with null. */
+    Raw(InetSocketAddress to, java.net.InetAddress from) throws IOException {
+      s = new Socket(to.getAddress(), to.getPort(), from, 0);
       s.setSoTimeout(10_000);
       out = new DataOutputStream(s.getOutputStream());
       in = new DataInputStream(s.getInputStream());

@@ -368,9 +368,17 @@ public final class Protocol {
     return new UUID(in.readLong(), in.readLong());
   }
 
-  /** The frame decoder every connection starts with: length-prefixed, bounded. */
+  /** The frame decoder of an established connection: length-prefixed, at most {@link #MAX_FRAME}. */
   public static io.netty.handler.codec.LengthFieldBasedFrameDecoder frameDecoder() {
-    return new io.netty.handler.codec.LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4, true);
+    return frameDecoder(MAX_FRAME);
+  }
+
+  /**
+   * A frame decoder for frames of at most {@code max} bytes; a longer length fails at once,
+   * before its body is awaited (a receiver uses a small one until the sender authenticated).
+   */
+  public static io.netty.handler.codec.LengthFieldBasedFrameDecoder frameDecoder(int max) {
+    return new io.netty.handler.codec.LengthFieldBasedFrameDecoder(max, 0, 4, 0, 4, true);
   }
 
   public static io.netty.handler.codec.LengthFieldPrepender framePrepender() {
