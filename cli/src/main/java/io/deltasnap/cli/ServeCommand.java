@@ -32,8 +32,27 @@ final class ServeCommand extends VolumeCommand {
   @Option(names = "--tls-key", paramLabel = "PEM", description = "The PEM certificate's PKCS#8 private key (required with --tls-cert).")
   Path tlsKey;
 
+  @Option(names = "--handshake-timeout", paramLabel = "DURATION", defaultValue = "10s",
+      converter = ReceiveCommand.Durations.class,
+      description = "Drop a client still negotiating after this long (default: ${DEFAULT-VALUE}).")
+  java.time.Duration handshakeTimeout;
+
+  @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "30s",
+      converter = ReceiveCommand.Durations.class,
+      description = "Drop a client whose request stops arriving half-way for this long (default: ${DEFAULT-VALUE}); "
+          + "an idle client with no request under way stays connected.")
+  java.time.Duration requestTimeout;
+
+  @Option(names = "--write-memory", paramLabel = "SIZE", defaultValue = "256M", converter = Sizes.Converter.class,
+      description = "Memory for write payloads across all clients (default: ${DEFAULT-VALUE}); a write beyond it "
+          + "waits, its client not read from, until others complete. Each client holds at most 64 MiB.")
+  long writeMemory;
+
   @Override
   public Integer call() throws Exception {
+    if (handshakeTimeout.isZero() || requestTimeout.isZero() || writeMemory < 1) {
+      throw new Main.UserError("--handshake-timeout, --request-timeout and --write-memory must be positive");
+    }
     InetSocketAddress addr = HostPort.parse(listen);
     Optional<SslContext> tls = ServerTls.context(tlsCert, tlsKey);
     if (!Files.isDirectory(dir)) {
@@ -47,8 +66,8 @@ final class ServeCommand extends VolumeCommand {
       control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));
       NbdServer.Options d = NbdServer.Options.defaults();
       // writes after a snapshot wait for a commit: more requests in flight share each commit
-      NbdServer.Options opts = new NbdServer.Options(Integer.getInteger("deltasnap.nbdThreads", 32),
-          d.maxRequestsInFlight(), d.maxBytesInFlight(), d.negotiationTimeout());
+      NbdServer.Options opts = d.withThreads(Integer.getInteger("deltasnap.nbdThreads", 32))
+          .withTimeouts(handshakeTimeout, requestTimeout).withMemory(d.maxBytesInFlight(), writeMemory);
       boolean staged = io.deltasnap.receiver.Replica.hasStagedTransfer(dir);
       if (staged) {
         err().println("deltasnap: " + dir + " holds a staged incoming transfer: its origin is served read-only");

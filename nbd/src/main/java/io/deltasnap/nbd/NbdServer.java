@@ -39,28 +39,59 @@ public final class NbdServer implements AutoCloseable {
     /**
      * Tuning. {@code ioThreads}: threads that call devices and the provider.
      * {@code maxRequestsInFlight} / {@code maxBytesInFlight}: per connection, the requests (and
-     * read/write bytes) running at once before the server stops reading from that socket.
-     * {@code negotiationTimeout}: a client still in the handshake after this long is dropped.
+     * read/write bytes) running at once before the server stops reading from that socket; the
+     * latter also bounds the write payloads one connection holds. {@code negotiationTimeout}: a
+     * client still in the handshake after this long is dropped. {@code requestTimeout}: a request
+     * whose bytes stop arriving for this long drops its connection ({@link Duration#ZERO}: never).
+     * {@code maxWriteBytes}: the write payloads all connections together hold; a write beyond it
+     * waits, its connection not read from, until others complete.
      */
-    public record Options(int ioThreads, int maxRequestsInFlight, long maxBytesInFlight, Duration negotiationTimeout) {
+    public record Options(int ioThreads, int maxRequestsInFlight, long maxBytesInFlight, Duration negotiationTimeout,
+            Duration requestTimeout, long maxWriteBytes) {
         public Options {
-            if (ioThreads < 1 || maxRequestsInFlight < 1 || maxBytesInFlight < 1) {
-                throw new IllegalArgumentException("limits must be positive: " + ioThreads + ", " + maxRequestsInFlight + ", " + maxBytesInFlight);
+            if (ioThreads < 1 || maxRequestsInFlight < 1 || maxBytesInFlight < 1 || maxWriteBytes < 1) {
+                throw new IllegalArgumentException("limits must be positive: " + ioThreads + ", " + maxRequestsInFlight + ", "
+                        + maxBytesInFlight + ", " + maxWriteBytes);
             }
             Objects.requireNonNull(negotiationTimeout, "negotiationTimeout");
+            Objects.requireNonNull(requestTimeout, "requestTimeout");
+            if (negotiationTimeout.isNegative() || negotiationTimeout.isZero() || requestTimeout.isNegative()) {
+                throw new IllegalArgumentException("timeouts must be positive: " + negotiationTimeout + ", " + requestTimeout);
+            }
+        }
+
+        public Options(int ioThreads, int maxRequestsInFlight, long maxBytesInFlight, Duration negotiationTimeout) {
+            this(ioThreads, maxRequestsInFlight, maxBytesInFlight, negotiationTimeout, DEFAULT_REQUEST_TIMEOUT, DEFAULT_WRITE_BYTES);
         }
 
         public static Options defaults() {
-            return new Options(8, 64, 64L << 20, Duration.ofSeconds(60));
+            return new Options(8, 64, 64L << 20, Duration.ofSeconds(10));
+        }
+
+        public Options withThreads(int n) {
+            return new Options(n, maxRequestsInFlight, maxBytesInFlight, negotiationTimeout, requestTimeout, maxWriteBytes);
+        }
+
+        public Options withTimeouts(Duration negotiation, Duration request) {
+            return new Options(ioThreads, maxRequestsInFlight, maxBytesInFlight, negotiation, request, maxWriteBytes);
+        }
+
+        public Options withMemory(long perConnection, long total) {
+            return new Options(ioThreads, maxRequestsInFlight, perConnection, negotiationTimeout, requestTimeout, total);
         }
     }
+
+    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    static final long DEFAULT_WRITE_BYTES = 256L << 20;
 
     private final EventLoopGroup group;
     private final ExecutorService io;
     private final ChannelGroup channels;
     private final Channel listener;
+    private final WriteBudget writes;
 
-    private NbdServer(EventLoopGroup group, ExecutorService io, ChannelGroup channels, Channel listener) {
+    private NbdServer(EventLoopGroup group, ExecutorService io, ChannelGroup channels, Channel listener, WriteBudget writes) {
+        this.writes = writes;
         this.group = group;
         this.io = io;
         this.channels = channels;
@@ -88,7 +119,7 @@ public final class NbdServer implements AutoCloseable {
         ExecutorService io = Executors.newFixedThreadPool(options.ioThreads(), new DefaultThreadFactory("nbd-io", true));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("nbd-loop", true), NioIoHandler.newFactory());
         ChannelGroup channels = new DefaultChannelGroup("nbd", GlobalEventExecutor.INSTANCE);
-        ServerContext context = new ServerContext(provider, tls, io, options);
+        ServerContext context = new ServerContext(provider, tls, io, options, new WriteBudget(options.maxWriteBytes()));
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -115,12 +146,17 @@ public final class NbdServer implements AutoCloseable {
             throw new IOException("cannot listen on " + address + ": " + bound.cause().getMessage(), bound.cause());
         }
         channels.add(bound.channel());
-        return new NbdServer(group, io, channels, bound.channel());
+        return new NbdServer(group, io, channels, bound.channel(), context.writes());
     }
 
     /** The port actually listened on. */
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Bytes of write payloads held right now, across connections (at most about {@link Options#maxWriteBytes}). */
+    public long heldWriteBytes() {
+        return writes.used();
     }
 
     /** The address actually listened on. */

@@ -314,11 +314,13 @@ final class NegotiationHandler extends ChannelInboundHandlerAdapter {
         finished = true;
         DeviceLease lease = new DeviceLease(name, opened.device(), server.io());
         ChannelPipeline p = ctx.pipeline();
-        p.addAfter(ctx.name(), "nbd-requests", new RequestHandler(server, name, lease, opened.geometry(), structuredReplies));
+        ReadGate gate = new ReadGate(ctx.channel());
+        p.addAfter(ctx.name(), "nbd-requests", new RequestHandler(server, name, lease, opened.geometry(), structuredReplies, gate));
         p.replace(HandshakeEncoder.class, "nbd-reply-encoder", new ReplyEncoder());
         p.remove(this);
         // Last, so that bytes the decoder still holds are handed to the request decoder.
-        p.replace(decoder, "nbd-request-decoder", new RequestDecoder());
+        p.replace(decoder, "nbd-request-decoder", new RequestDecoder(server.writes(), server.options().maxBytesInFlight(),
+                server.options().requestTimeout(), gate));
         LOG.log(System.Logger.Level.DEBUG, "{0}: serving export ''{1}'' ({2})", ctx.channel(), name, opened.geometry());
     }
 

@@ -21,7 +21,9 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p><b>Back-pressure.</b> Requests beyond the limits wait in a queue, and while anything waits,
  * the limits are reached, or the socket is not writable, reading from the socket stops
- * (autoRead off). The queue is therefore bounded by what one read had already delivered.
+ * (autoRead off, through the {@link ReadGate} it shares with the decoder, which also stops reading
+ * while a write's payload waits for {@link WriteBudget} bytes). The queue is therefore bounded by
+ * what one read had already delivered.
  *
  * <p>Invariant: {@code inFlight} equals the number of requests handed to the pool whose
  * completion has not yet run on the event loop, and each holds one reference on the lease. All
@@ -35,6 +37,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     private final DeviceLease lease;
     private final Geometry geometry;
     private final boolean structured;
+    private final ReadGate gate;
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private RequestRunner runner;
     private int inFlight;
@@ -45,7 +48,8 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
     private boolean flushScheduled;
     private boolean closing;
 
-    RequestHandler(ServerContext server, String export, DeviceLease lease, Geometry geometry, boolean structured) {
+    RequestHandler(ServerContext server, String export, DeviceLease lease, Geometry geometry, boolean structured, ReadGate gate) {
+        this.gate = gate;
         this.server = server;
         this.export = export;
         this.lease = lease;
@@ -184,7 +188,7 @@ final class RequestHandler extends ChannelInboundHandlerAdapter {
                 && inFlightBytes < limits.maxBytesInFlight() && ctx.channel().isWritable();
         if (want != reading) {
             reading = want;
-            ctx.channel().config().setAutoRead(want);
+            gate.handlerWantsToRead(want);
         }
     }
 
