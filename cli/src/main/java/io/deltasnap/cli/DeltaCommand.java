@@ -27,16 +27,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "delta", description = "Write, apply, inspect and merge signed delta files.",
+@Command(name = "delta", description = "Write, apply, inspect, verify and merge signed (and optionally encrypted) delta files.",
     subcommands = {DeltaCommand.Create.class, DeltaCommand.Apply.class, DeltaCommand.Inspect.class,
-        DeltaCommand.Merge.class})
+        DeltaVerifyCommand.class, DeltaCommand.Merge.class})
 final class DeltaCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "say create, apply, inspect or merge");
+    throw new CommandLine.ParameterException(spec.commandLine(), "say create, apply, inspect, verify or merge");
   }
 
   static Ed25519PrivateKeyParameters key(Path p) throws IOException {
@@ -122,9 +122,15 @@ final class DeltaCommand implements Runnable {
         + "where it is smaller).")
     boolean noPatch;
 
+    @Option(names = "--encrypt-to", paramLabel = "RECIPIENTS", description = "Encrypt the delta to every recipient listed in "
+        + "this file (keygen --encryption's PREFIX.recipient lines, one a line, # comments); still signed with --key.")
+    Path encryptTo;
+
     @Override
     public Integer call() throws Exception {
       Ed25519PrivateKeyParameters key = key(keyFile);
+      io.deltasnap.delta.WriterOptions writer = io.deltasnap.delta.WriterOptions.defaults()
+          .encryptedTo(EncryptionFiles.recipients(encryptTo));
       boolean toStdout = output.equals("-");
       if (toStdout && common.json) {
         throw new Main.UserError("--json and --output - both want stdout");
@@ -139,14 +145,14 @@ final class DeltaCommand implements Runnable {
         if (toStdout) {
           OutputStream o = new BufferedOutputStream(System.out, 1 << 20);
           r = DeltaProducer.write(v, base == null ? Volume.ORIGIN : base, snapshot, key, o,
-              new DeltaProducer.Options(!noPatch, io.deltasnap.delta.WriterOptions.defaults()), bar);
+              new DeltaProducer.Options(!noPatch, writer), bar);
           o.flush();
         } else {
           Path parent = out.toAbsolutePath().getParent();
           tmp = Files.createTempFile(parent, "." + out.getFileName() + ".", ".part");
           try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
             r = DeltaProducer.write(v, base == null ? Volume.ORIGIN : base, snapshot, key, o,
-                new DeltaProducer.Options(!noPatch, io.deltasnap.delta.WriterOptions.defaults()), bar);
+                new DeltaProducer.Options(!noPatch, writer), bar);
           }
           Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
           tmp = null;
@@ -163,6 +169,7 @@ final class DeltaCommand implements Runnable {
           m.put("patchRecords", r.summary().patchRecords());
           m.put("zeroRecords", r.summary().zeroRecords());
           m.put("streamBytes", r.summary().streamBytes());
+          m.put("encrypted", encryptTo != null);
           m.put("seconds", Math.round(secs * 1000) / 1000.0);
           out().println(Json.write(m));
         } else {
@@ -193,16 +200,21 @@ final class DeltaCommand implements Runnable {
     @Option(names = "--trust", required = true, paramLabel = "PUBFILE", description = "Trust file: the public keys a delta may be signed with (keygen's .pub lines, one a line).")
     Path trustFile;
 
+    @Option(names = "--decrypt-key", paramLabel = "SECRET", description = "Secret key (keygen --encryption's PREFIX.secret) "
+        + "that opens an encrypted delta; a plain delta needs none.")
+    Path decryptKey;
+
     @Override
     public Integer call() throws Exception {
       TrustedKeys t = trust(trustFile);
+      io.deltasnap.delta.RecipientSecret secret = EncryptionFiles.secret(decryptKey);
       refuseIfStaged(dir, "applying a delta file");
       boolean existed = Files.exists(dir);
       boolean hadStore = Files.exists(dir.resolve("store"));
       long t0 = System.nanoTime();
       DeltaApplier.Result r;
       try (InputStream in = input(file); ProgressBar bar = new ProgressBar("apply", common.showProgress())) {
-        r = DeltaApplier.apply(new DirectoryStorage(dir), in, t, bar);
+        r = DeltaApplier.apply(new DirectoryStorage(dir), in, t, secret, bar);
       } catch (IOException | RuntimeException e) {
         if (!hadStore) {
           removeCreated(dir, existed); // a full delta that failed leaves no half-made replica
@@ -246,22 +258,31 @@ final class DeltaCommand implements Runnable {
         + "the signature with the key the header names, which proves integrity only).")
     Path trustFile;
 
+    @Option(names = "--decrypt-key", paramLabel = "SECRET", description = "Secret key that opens an encrypted delta, to "
+        + "count its records by kind (default: an encrypted delta's records are checked as stored, not opened).")
+    Path decryptKey;
+
     @Override
     public Integer call() throws Exception {
       DeltaInspection i;
+      io.deltasnap.delta.RecipientSecret secret = EncryptionFiles.secret(decryptKey);
       try (InputStream in = input(file)) {
-        i = DeltaInspector.inspect(in, trustFile == null ? null : trust(trustFile));
+        i = DeltaInspector.inspect(in, trustFile == null ? null : trust(trustFile), secret);
       } catch (FileNotFoundException e) {
         throw new Main.UserError("no delta file " + file);
       }
       DeltaHeader h = i.header();
       if (common.json) {
         Map<String, Object> m = headerJson(h);
-        m.put("dataRecords", i.dataRecords());
-        m.put("patchRecords", i.patchRecords());
-        m.put("zeroRecords", i.zeroRecords());
-        m.put("dataBytes", i.dataBytes());
-        m.put("zeroBytes", i.zeroBytes());
+        m.put("encryption", EncryptionFiles.json(i));
+        m.put("records", i.records());
+        if (i.recordsOpened()) {
+          m.put("dataRecords", i.dataRecords());
+          m.put("patchRecords", i.patchRecords());
+          m.put("zeroRecords", i.zeroRecords());
+          m.put("dataBytes", i.dataBytes());
+          m.put("zeroBytes", i.zeroBytes());
+        }
         m.put("storedBytes", i.storedBytes());
         m.put("streamBytes", i.streamBytes());
         m.put("signature", i.signature().state().name().toLowerCase());
@@ -272,9 +293,15 @@ final class DeltaCommand implements Runnable {
         out().printf("base       %s%n", h.isFull() ? "none (full delta)" : h.base().id() + " " + h.base().uuid());
         out().printf("target     %d %s \"%s\" %s%s%n", h.target().id(), h.target().uuid(), h.target().name(),
             Instant.ofEpochMilli(h.target().createdMillis()), h.target().writable() ? " writable" : "");
-        out().printf("records    %d data, %d patch, %d zero%n", i.dataRecords(), i.patchRecords(), i.zeroRecords());
-        out().printf("sizes      %s of data, %s of zeros, %s stored, %s in all%n", Sizes.human(i.dataBytes()),
-            Sizes.human(i.zeroBytes()), Sizes.human(i.storedBytes()), Sizes.human(i.streamBytes()));
+        out().printf("encrypted  %s%n", EncryptionFiles.describe(i));
+        if (i.recordsOpened()) {
+          out().printf("records    %d data, %d patch, %d zero%n", i.dataRecords(), i.patchRecords(), i.zeroRecords());
+          out().printf("sizes      %s of data, %s of zeros, %s stored, %s in all%n", Sizes.human(i.dataBytes()),
+              Sizes.human(i.zeroBytes()), Sizes.human(i.storedBytes()), Sizes.human(i.streamBytes()));
+        } else {
+          out().printf("records    %d sealed (their kinds and contents need --decrypt-key)%n", i.records());
+          out().printf("sizes      %s sealed, %s in all%n", Sizes.human(i.storedBytes()), Sizes.human(i.streamBytes()));
+        }
         out().printf("signer     %s%n", h.signerFingerprint());
         out().printf("signature  %s%n", i.signature().detail());
       }
@@ -304,10 +331,19 @@ final class DeltaCommand implements Runnable {
     @Option(names = "--trust", required = true, paramLabel = "PUBFILE", description = "Trust file: the public keys every input must be signed with.")
     Path trustFile;
 
+    @Option(names = "--decrypt-key", paramLabel = "SECRET", description = "Secret key that opens encrypted inputs.")
+    Path decryptKey;
+
+    @Option(names = "--encrypt-to", paramLabel = "RECIPIENTS", description = "Encrypt the merged delta to these recipients "
+        + "(required when an input is encrypted: a merge never writes in the clear what was encrypted).")
+    Path encryptTo;
+
     @Override
     public Integer call() throws Exception {
       Ed25519PrivateKeyParameters key = key(keyFile);
       TrustedKeys t = trust(trustFile);
+      io.deltasnap.delta.RecipientSecret secret = EncryptionFiles.secret(decryptKey);
+      io.deltasnap.delta.Recipients to = EncryptionFiles.recipients(encryptTo);
       for (Path f : files) {
         if (!Files.isRegularFile(f)) {
           throw new Main.UserError("no delta file " + f);
@@ -322,7 +358,7 @@ final class DeltaCommand implements Runnable {
           try (InputStream a = new BufferedInputStream(Files.newInputStream(acc), 1 << 20);
               InputStream b = new BufferedInputStream(Files.newInputStream(files.get(i)), 1 << 20);
               OutputStream o = new BufferedOutputStream(Files.newOutputStream(next), 1 << 20)) {
-            io.deltasnap.delta.DeltaMerger.merge(a, b, t, key, o);
+            io.deltasnap.delta.DeltaMerger.merge(a, b, t, key, o, secret, to);
           } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(next);
             throw e;

@@ -5,6 +5,7 @@ import io.deltasnap.delta.DeltaFormatException;
 import io.deltasnap.delta.DeltaHeader;
 import io.deltasnap.delta.DeltaReader;
 import io.deltasnap.delta.DeltaRecord;
+import io.deltasnap.delta.RecipientSecret;
 import io.deltasnap.delta.TargetSnapshot;
 import io.deltasnap.delta.TrustedKeys;
 import io.deltasnap.engine.CreateOptions;
@@ -52,7 +53,16 @@ public final class DeltaApplier {
    */
   public static Result apply(VolumeStorage storage, InputStream in, TrustedKeys trust, Volume.Progress progress)
       throws IOException {
-    DeltaReader r = new DeltaReader(in, trust);
+    return apply(storage, in, trust, null, progress);
+  }
+
+  /**
+   * As above; an encrypted delta is opened with {@code secret} (null: plain deltas only). The key
+   * is checked against the header's recipients before the replica is touched.
+   */
+  public static Result apply(VolumeStorage storage, InputStream in, TrustedKeys trust, RecipientSecret secret,
+      Volume.Progress progress) throws IOException {
+    DeltaReader r = new DeltaReader(in, trust, secret);
     DeltaHeader h = r.header();
     boolean created = false;
     Volume v;
