@@ -29,7 +29,10 @@ class MutationFuzzTest {
     record Sample(byte[] delta, List<DeltaRecord> records, byte[] base) {}
 
     @BeforeAll
-    static void makeSamples() throws IOException {
+    static synchronized void makeSamples() throws IOException {
+        if (!samples.isEmpty()) {
+            return; // another test class made them in this JVM
+        }
         ReaderRefusalTest.makeDelta();
         samples.add(new Sample(ReaderRefusalTest.delta, ReaderRefusalTest.records, ReaderRefusalTest.base));
         Random rnd = new Random(99);

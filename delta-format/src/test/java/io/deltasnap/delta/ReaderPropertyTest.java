@@ -1,69 +1,80 @@
 package io.deltasnap.delta;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
- * Property-based fuzzing with jqwik (which shrinks a failure to a minimal mutation): any set of
- * byte edits and any truncation of a valid delta is refused with a {@link DeltaFormatException}
- * and nothing else, and no record is returned from at or after the first changed byte.
+ * Randomized property, seeded so a failure names the iteration that reproduces it: any set of up
+ * to four byte edits and any truncation of a valid delta is refused with a
+ * {@link DeltaFormatException} and nothing else, and no record is returned from at or after the
+ * first changed byte. (Coverage-guided exploration of the same reader is {@link DeltaReaderFuzzTest}.)
  */
 class ReaderPropertyTest {
-  /** Edits to a delta: (position in millionths of its length, new byte), then the millionths kept. */
-  record Damage(List<int[]> edits, int keep) {}
+    private static final long SEED = 0x5eed_de17aL;
+    private static final int TRIES = 3000;
+    private static MutationFuzzTest.Sample sample;
 
-  private static MutationFuzzTest.Sample sample() throws IOException {
-    synchronized (ReaderPropertyTest.class) {
-      if (MutationFuzzTest.samples.isEmpty()) {
-        MutationFuzzTest.makeSamples();
-      }
-    }
-    return MutationFuzzTest.samples.get(1); // a full delta of text, random and zero chunks
-  }
-
-  @Provide
-  Arbitrary<Damage> damage() {
-    Arbitrary<int[]> edit = Combinators.combine(Arbitraries.integers().between(0, 999_999),
-        Arbitraries.integers().between(0, 255)).as((at, b) -> new int[] {at, b});
-    Arbitrary<Integer> keep = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 999_999)),
-        net.jqwik.api.Tuple.of(1, Arbitraries.just(1_000_000)));
-    return Combinators.combine(edit.list().ofMinSize(0).ofMaxSize(4), keep).as(Damage::new);
-  }
-
-  @Property(tries = 3000)
-  void damagedDeltasAreRefusedWithTheFormatsOwnError(@ForAll("damage") Damage d) throws IOException {
-    MutationFuzzTest.Sample s = sample();
-    byte[] bytes = s.delta().clone();
-    for (int[] e : d.edits()) {
-      bytes[(int) ((long) e[0] * bytes.length / 1_000_000)] = (byte) e[1];
-    }
-    bytes = Arrays.copyOf(bytes, (int) ((long) d.keep() * bytes.length / 1_000_000));
-    int firstDiff = Arrays.mismatch(bytes, s.delta());
-    if (firstDiff < 0) {
-      return; // unchanged: nothing to refuse
-    }
-    int returned = 0;
-    try (DeltaReader r = new DeltaReader(new ByteArrayInputStream(bytes), Fixtures.TRUST)) {
-      while (r.next(Fixtures.baseOf(s.base())) != null) {
-        returned++;
-      }
-      throw new AssertionError("a changed delta was accepted (first change at byte " + firstDiff + ")");
-    } catch (DeltaFormatException e) {
-      long[] ends = Fixtures.recordEnds(s.delta());
-      for (int i = 0; i < returned; i++) {
-        if (i >= ends.length || ends[i] > firstDiff) {
-          throw new AssertionError("record " + i + " was returned though the change starts at byte " + firstDiff);
+    @BeforeAll
+    static void makeSample() throws IOException {
+        if (MutationFuzzTest.samples.isEmpty()) {
+            MutationFuzzTest.makeSamples();
         }
-      }
+        sample = MutationFuzzTest.samples.get(1); // a full delta of text, random and zero chunks
     }
-  }
+
+    @Test
+    void damagedDeltasAreRefusedWithTheFormatsOwnErrorAndNothingAfterTheDamageIsReturned() {
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        int refused = 0;
+        for (int it = 0; it < TRIES; it++) {
+            byte[] bytes = damage(sample.delta(), rnd);
+            int firstDiff = Arrays.mismatch(bytes, sample.delta());
+            if (firstDiff < 0) {
+                continue; // the edits wrote back the bytes that were there: nothing to refuse
+            }
+            String where = "iteration " + it + " (seed " + SEED + "), first change at byte " + firstDiff;
+            int[] returned = {0};
+            DeltaFormatException e = assertThrows(DeltaFormatException.class, () -> {
+                try (DeltaReader r = new DeltaReader(new ByteArrayInputStream(bytes), Fixtures.TRUST)) {
+                    while (r.next(Fixtures.baseOf(sample.base())) != null) {
+                        returned[0]++;
+                    }
+                }
+            }, where + ": a changed delta was accepted");
+            refused++;
+            assertTrue(e.offset() >= 0 && e.offset() <= bytes.length, where + ": " + e.getMessage());
+            long[] ends = Fixtures.recordEnds(sample.delta());
+            for (int i = 0; i < returned[0]; i++) {
+                assertTrue(i < ends.length && ends[i] <= firstDiff, where + ": record " + i + " was returned");
+            }
+        }
+        assertTrue(refused > TRIES * 9 / 10, "most damage changes the stream: " + refused + " of " + TRIES);
+    }
+
+    @Test
+    void theSameSeedDamagesTheSameWay() {
+        SplittableRandom a = new SplittableRandom(SEED);
+        SplittableRandom b = new SplittableRandom(SEED);
+        for (int i = 0; i < 20; i++) {
+            assertEquals(Arrays.hashCode(damage(sample.delta(), a)), Arrays.hashCode(damage(sample.delta(), b)));
+        }
+    }
+
+    /** Up to four bytes overwritten at random places, then a random truncation half the time (always, if none was). */
+    private static byte[] damage(byte[] delta, SplittableRandom rnd) {
+        byte[] b = delta.clone();
+        int edits = rnd.nextInt(5);
+        for (int n = edits; n > 0; n--) {
+            b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
+        }
+        return edits == 0 || rnd.nextBoolean() ? Arrays.copyOf(b, rnd.nextInt(b.length)) : b;
+    }
 }
