@@ -3,7 +3,10 @@ package io.deltasnap.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -13,8 +16,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -26,12 +27,14 @@ import java.util.function.Function;
  *
  * <p>Wire format (big-endian): request = count u32, then per argument length u32 + UTF-8 bytes
  * (at most 64 arguments of 64 KiB); reply = exit code u32, stdout length u32 + bytes, stderr
- * length u32 + bytes.
+ * length u32 + bytes (at most 64 MiB each). Every length is checked against its bound before
+ * anything is read; a request that breaks one is closed without a reply.
  */
 final class ControlSocket implements AutoCloseable {
   static final String NAME = "control.sock";
   private static final int MAX_ARGS = 64;
   private static final int MAX_ARG = 64 * 1024;
+  private static final int MAX_REPLY_TEXT = 64 << 20;
 
   /** Thrown by a command that must run in the server holding the volume. */
   static final class Forward extends RuntimeException {
@@ -90,62 +93,87 @@ final class ControlSocket implements AutoCloseable {
 
   private static void serve(SocketChannel ch, Function<String[], Outcome> runner) {
     try (ch) {
-      DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
-      int n = in.readInt();
-      if (n < 0 || n > MAX_ARGS) {
-        return;
-      }
-      String[] args = new String[n];
-      for (int i = 0; i < n; i++) {
-        int len = in.readInt();
-        if (len < 0 || len > MAX_ARG) {
-          return;
-        }
-        args[i] = new String(in.readNBytes(len), StandardCharsets.UTF_8);
-      }
-      Outcome o = runner.apply(args);
-      DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ch));
-      out.writeInt(o.exit());
-      byte[] so = o.out().getBytes(StandardCharsets.UTF_8);
-      byte[] se = o.err().getBytes(StandardCharsets.UTF_8);
-      out.writeInt(so.length);
-      out.write(so);
-      out.writeInt(se.length);
-      out.write(se);
-      out.flush();
+      String[] args = readRequest(Channels.newInputStream(ch));
+      writeReply(Channels.newOutputStream(ch), runner.apply(args));
     } catch (IOException e) {
-      // the client went away; nothing to tell it
+      // the client went away, or sent what no deltasnap client sends: nothing to tell it
     }
   }
 
   /** Sends a command to the server holding {@code dir}; prints its output here. */
   static int forward(Path dir, String[] args, PrintWriter out, PrintWriter err) throws IOException {
     try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(path(dir)))) {
-      DataOutputStream o = new DataOutputStream(Channels.newOutputStream(ch));
-      List<String> a = new ArrayList<>(List.of(args));
-      o.writeInt(a.size());
-      for (String s : a) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        o.writeInt(b.length);
-        o.write(b);
-      }
-      o.flush();
-      DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
-      int code = in.readInt();
-      out.print(readString(in));
-      err.print(readString(in));
+      writeRequest(Channels.newOutputStream(ch), args);
+      Outcome o = readReply(Channels.newInputStream(ch));
+      out.print(o.out());
+      err.print(o.err());
       out.flush();
       err.flush();
-      return code;
+      return o.exit();
     }
   }
 
-  private static String readString(DataInputStream in) throws IOException {
-    int len = in.readInt();
-    if (len < 0 || len > (64 << 20)) {
-      throw new IOException("control reply of " + len + " bytes");
+  /**
+   * Reads one request: its argument count and each argument are checked against
+   * {@value #MAX_ARGS} and {@value #MAX_ARG} bytes before anything is read into memory.
+   *
+   * @throws IOException a truncated request ({@link java.io.EOFException}) or a bound exceeded
+   */
+  static String[] readRequest(InputStream stream) throws IOException {
+    DataInputStream in = new DataInputStream(stream);
+    int n = in.readInt();
+    if (n < 0 || n > MAX_ARGS) {
+      throw new IOException("control request of " + Integer.toUnsignedString(n) + " arguments, more than " + MAX_ARGS);
     }
-    return new String(in.readNBytes(len), StandardCharsets.UTF_8);
+    String[] args = new String[n];
+    for (int i = 0; i < n; i++) {
+      args[i] = readString(in, MAX_ARG, "argument " + i);
+    }
+    return args;
+  }
+
+  static void writeRequest(OutputStream stream, String[] args) throws IOException {
+    DataOutputStream o = new DataOutputStream(stream);
+    o.writeInt(args.length);
+    for (String s : args) {
+      writeString(o, s);
+    }
+    o.flush();
+  }
+
+  /** Reads a server's reply; each text is checked against {@value #MAX_REPLY_TEXT} bytes first. */
+  static Outcome readReply(InputStream stream) throws IOException {
+    DataInputStream in = new DataInputStream(stream);
+    int code = in.readInt();
+    String out = readString(in, MAX_REPLY_TEXT, "reply output");
+    String err = readString(in, MAX_REPLY_TEXT, "reply errors");
+    return new Outcome(code, out, err);
+  }
+
+  static void writeReply(OutputStream stream, Outcome o) throws IOException {
+    DataOutputStream out = new DataOutputStream(stream);
+    out.writeInt(o.exit());
+    writeString(out, o.out());
+    writeString(out, o.err());
+    out.flush();
+  }
+
+  private static void writeString(DataOutputStream o, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    o.writeInt(b.length);
+    o.write(b);
+  }
+
+  private static String readString(DataInputStream in, int max, String what) throws IOException {
+    int len = in.readInt();
+    if (len < 0 || len > max) {
+      throw new IOException("control " + what + " of " + Integer.toUnsignedString(len) + " bytes, more than " + max);
+    }
+    byte[] b = in.readNBytes(len);
+    if (b.length < len) {
+      throw new EOFException("control " + what + " ends after " + b.length + " of " + len + " bytes");
+    }
+    return new String(b, StandardCharsets.UTF_8);
   }
 
   /** Runs a command line in this process with {@code source}, capturing its text output. */
