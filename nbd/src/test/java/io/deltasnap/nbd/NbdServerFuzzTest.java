@@ -72,8 +72,9 @@ class NbdServerFuzzTest {
             l.addHandler(WATCH);
         }
         disk = new MemoryBlockDevice(DEVICE_BYTES, false).fillPattern(14);
+        NbdServer.Options options = new NbdServer.Options(1, 64, 64L << 20, Duration.ofSeconds(60));
         context = new ServerContext(new MapExportProvider().add("disk", "a 64 KiB test export", disk), Optional.empty(),
-                new Inline(), new NbdServer.Options(1, 64, 64L << 20, Duration.ofSeconds(60)));
+                new Inline(), options, new WriteBudget(options.maxWriteBytes()));
     }
 
     @AfterAll

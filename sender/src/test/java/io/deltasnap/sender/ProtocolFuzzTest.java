@@ -8,6 +8,8 @@ import io.deltasnap.testsupport.SeedCorpus;
 import io.deltasnap.testsupport.UntrustedInput;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
@@ -33,17 +35,9 @@ class ProtocolFuzzTest {
 
     @FuzzTest
     void anyBytesFromThePeerDecodeToMessagesThatReEncodeStablyOrAreRefused(byte[] input) {
-        List<Object> messages = new ArrayList<>();
         UntrustedInput wire = UntrustedInput.refusedOnlyBy(FRAME_BUDGET + 32L * input.length, DecoderException.class);
-        EmbeddedChannel ch = new EmbeddedChannel(Protocol.frameDecoder(), new Protocol.Codec());
+        List<Object> messages = wire.parse("frame decoder and codec", () -> decodeAll(input)).orElse(List.of());
         try {
-            wire.parse("frame decoder and codec", () -> {
-                ch.writeInbound(Unpooled.wrappedBuffer(input));
-                return true;
-            });
-            for (Object m; (m = ch.readInbound()) != null; ) {
-                messages.add(m);
-            }
             for (Object m : messages) {
                 assertTrue(m instanceof Protocol.Message, "the codec hands on messages only: " + m);
                 byte[] once = body((Protocol.Message) m);
@@ -51,13 +45,41 @@ class ProtocolFuzzTest {
                 assertArrayEquals(once, twice, "a decoded " + m.getClass().getSimpleName() + " re-encodes stably");
             }
         } finally {
-            for (Object m : messages) {
-                if (m instanceof Protocol.Data d) {
-                    d.bytes().release();
-                }
+            messages.forEach(ProtocolFuzzTest::release);
+        }
+    }
+
+    /**
+     * The messages {@code input} decodes to in a connection's pipeline, or the first refusal: like
+     * a connection that refuses its peer, nothing after it is decoded.
+     */
+    private static List<Object> decodeAll(byte[] input) throws Throwable {
+        Throwable[] refusal = {null};
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.pipeline().addLast("frames", Protocol.frameDecoder()).addLast(new Protocol.Codec())
+                .addLast(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        if (refusal[0] == null) {
+                            refusal[0] = cause;
+                            ctx.pipeline().remove("frames");
+                        }
+                    }
+                });
+        List<Object> messages = new ArrayList<>();
+        try {
+            ch.writeInbound(Unpooled.wrappedBuffer(input));
+            for (Object m; (m = ch.readInbound()) != null; ) {
+                messages.add(m);
             }
+        } finally {
             ch.finishAndReleaseAll();
         }
+        if (refusal[0] != null) {
+            messages.forEach(ProtocolFuzzTest::release);
+            throw refusal[0];
+        }
+        return messages;
     }
 
     @Test
@@ -90,6 +112,13 @@ class ProtocolFuzzTest {
             anyBytesFromThePeerDecodeToMessagesThatReEncodeStablyOrAreRefused(s); // every seed decodes cleanly
         }
         SeedCorpus.check(ProtocolFuzzTest.class, "anyBytesFromThePeerDecodeToMessagesThatReEncodeStablyOrAreRefused", seeds);
+    }
+
+    /** DATA holds a slice of the input; the holder of a message releases it. */
+    private static void release(Object m) {
+        if (m instanceof Protocol.Data d) {
+            d.bytes().release();
+        }
     }
 
     private static byte[] body(Protocol.Message m) {
