@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Map;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import picocli.CommandLine;
@@ -209,17 +208,18 @@ final class DeltaCommand implements Runnable {
       TrustedKeys t = trust(trustFile);
       io.deltasnap.delta.RecipientSecret secret = EncryptionFiles.secret(decryptKey);
       refuseIfStaged(dir, "applying a delta file");
-      boolean existed = Files.exists(dir);
-      boolean hadStore = Files.exists(dir.resolve("store"));
       long t0 = System.nanoTime();
       DeltaApplier.Result r;
       try (InputStream in = input(file); ProgressBar bar = new ProgressBar("apply", common.showProgress())) {
-        r = DeltaApplier.apply(new DirectoryStorage(dir), in, t, secret, bar);
-      } catch (IOException | RuntimeException e) {
-        if (!hadStore) {
-          removeCreated(dir, existed); // a full delta that failed leaves no half-made replica
+        if (new DirectoryStorage(dir).storeExists()) {
+          r = DeltaApplier.apply(new DirectoryStorage(dir), in, t, secret, bar);
+        } else {
+          // a full delta creates the replica: claimed first, and a failure removes only what it made
+          try (NewVolume n = NewVolume.claim(dir, true)) {
+            r = DeltaApplier.apply(n.storage(), in, t, secret, bar);
+            n.keep();
+          }
         }
-        throw e;
       }
       double secs = (System.nanoTime() - t0) / 1e9;
       if (common.json) {
@@ -237,15 +237,6 @@ final class DeltaCommand implements Runnable {
             Sizes.human(r.dataBytes()), Sizes.human(r.zeroBytes()), secs);
       }
       return 0;
-    }
-
-    private static void removeCreated(Path dir, boolean dirExisted) {
-      try (var s = Files.walk(dir)) {
-        s.sorted(Comparator.reverseOrder()).filter(p -> dirExisted ? !p.equals(dir) : true)
-            .forEach(p -> p.toFile().delete());
-      } catch (IOException ignored) {
-        // nothing was there to begin with, or it is gone already
-      }
     }
   }
 

@@ -1,7 +1,6 @@
 package io.deltasnap.cli;
 
 import io.deltasnap.engine.CreateOptions;
-import io.deltasnap.engine.DirectoryStorage;
 import io.deltasnap.engine.Volume;
 import io.deltasnap.engine.VolumeStatus;
 import java.nio.file.Files;
@@ -63,35 +62,30 @@ final class InitCommand extends VolumeCommand {
     if (chunkSize > Integer.MAX_VALUE) {
       throw new Main.UserError("chunk size must be a power of two from 4K to 1M");
     }
-    boolean created = !Files.exists(dir);
-    try (Volume v = Volume.create(new DirectoryStorage(dir),
-        new CreateOptions(sz, (int) chunkSize, originPath, dropOldest, common.cacheBytes(), null))) {
-      VolumeStatus s = v.status();
-      if (common.json) {
-        Map<String, Object> m = Json.obj();
-        m.put("volume", dir.toString());
-        m.put("uuid", s.uuid().toString());
-        m.put("size", s.size());
-        m.put("chunkSize", s.chunkSize());
-        out().println(Json.write(m));
-      } else {
-        out().println("created volume " + dir + ": " + Sizes.human(sz) + ", chunk " + Sizes.human(chunkSize)
-            + ", uuid " + s.uuid());
+    try (NewVolume n = NewVolume.claim(dir, origin == null)) {
+      if (n.exists()) {
+        throw new Main.UserError(dir + " already holds a volume");
       }
-    } catch (Exception e) {
-      if (created) {
-        deleteQuietly(dir);
+      try (Volume v = Volume.create(n.storage(),
+          new CreateOptions(sz, (int) chunkSize, originPath, dropOldest, common.cacheBytes(), null))) {
+        report(v.status());
       }
-      throw e;
+      n.keep();
     }
     return 0;
   }
 
-  private static void deleteQuietly(Path dir) {
-    try (var s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (java.io.IOException ignored) {
-      // best effort: we only remove what this command created
+  private void report(VolumeStatus s) {
+    if (common.json) {
+      Map<String, Object> m = Json.obj();
+      m.put("volume", dir.toString());
+      m.put("uuid", s.uuid().toString());
+      m.put("size", s.size());
+      m.put("chunkSize", s.chunkSize());
+      out().println(Json.write(m));
+    } else {
+      out().println("created volume " + dir + ": " + Sizes.human(s.size()) + ", chunk " + Sizes.human(chunkSize)
+          + ", uuid " + s.uuid());
     }
   }
 }

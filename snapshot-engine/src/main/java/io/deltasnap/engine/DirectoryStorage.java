@@ -13,15 +13,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * A volume as a directory: {@code store} (the shared exception store), {@code origin} (unless an
  * external origin was given at init) and {@code lock} (held by the one process that has it open).
  */
 public final class DirectoryStorage implements VolumeStorage {
-  static final String STORE = "store";
-  static final String ORIGIN = "origin";
-  static final String LOCK = "lock";
+  public static final String STORE = "store";
+  public static final String ORIGIN = "origin";
+  public static final String LOCK = "lock";
 
   private final Path dir;
 
@@ -60,34 +61,74 @@ public final class DirectoryStorage implements VolumeStorage {
     return FileBlockFile.open(p, create && path.isEmpty());
   }
 
+  /**
+   * Takes the volume's lock: an exclusive {@code fcntl} lock on {@code lock}, which then holds the
+   * holder's pid. A process that removes the lock file (a failed first apply or init removing
+   * what it created) does so while holding the lock; one that opened the old file before that and
+   * locks it afterwards would hold a lock on a file no path names any more. So the file the path
+   * names is compared (by file key, with {@code stat}: opening it again and closing it would drop
+   * this process's fcntl lock) just after opening and again once locked, and the lock is taken
+   * again when they differ.
+   */
   @Override
   public Closeable lock() throws IOException {
     Files.createDirectories(dir);
-    FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
-        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    for (int attempt = 0; ; attempt++) {
+      Closeable held = lockOnce();
+      if (held != null) {
+        return held;
+      }
+      if (attempt == 3) {
+        throw new VolumeBusyException("volume " + dir + " is in use by another process (its lock file keeps changing)");
+      }
+    }
+  }
+
+  /** The lock, or null when the file locked is no longer the one {@code lock} names. */
+  private Closeable lockOnce() throws IOException {
+    Path path = dir.resolve(LOCK);
+    FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    Object opened = fileKey(path);
     FileLock lock;
     try {
       lock = ch.tryLock();
     } catch (OverlappingFileLockException e) {
       lock = null;
+    } catch (IOException e) {
+      ch.close();
+      throw e;
     }
     if (lock == null) {
+      ch.close();
       String holder = "";
       try {
-        holder = Files.readString(dir.resolve(LOCK)).trim();
+        holder = Files.readString(path).trim(); // not locked by us, so reading it drops nothing
       } catch (IOException ignored) {
         // the holder's pid is only a hint for the message
       }
-      ch.close();
       throw new VolumeBusyException("volume " + dir + " is in use by another process"
           + (holder.isEmpty() ? "" : " (pid " + holder + ")"));
     }
+    FileLock held = lock;
+    if (opened == null || !opened.equals(fileKey(path))) {
+      held.release();
+      ch.close();
+      return null;
+    }
     ch.truncate(0);
     ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-    FileLock held = lock;
     return () -> {
       held.release();
       ch.close();
     };
+  }
+
+  /** The file key (device and inode) of what {@code p} names now, or null if nothing. */
+  private static Object fileKey(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class).fileKey();
+    } catch (IOException e) {
+      return null;
+    }
   }
 }
