@@ -17,8 +17,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import picocli.CommandLine;
@@ -117,6 +117,9 @@ final class DeltaCommand implements Runnable {
         description = "Delta file to write, or - for stdout; a file appears only once complete.")
     String output;
 
+    @Option(names = "--force", description = "Replace an existing output file.")
+    boolean force;
+
     @Option(names = "--no-patch", description = "Write changed chunks whole, never as patches against the base (default: a patch "
         + "where it is smaller).")
     boolean noPatch;
@@ -135,9 +138,16 @@ final class DeltaCommand implements Runnable {
         throw new Main.UserError("--json and --output - both want stdout");
       }
       Path out = toStdout ? null : Path.of(output);
+      if (out != null) {
+        OutputFile.refuseInput(out, encryptTo == null ? List.of(keyFile) : List.of(keyFile, encryptTo));
+        OutputFile.refuseExisting(out, force);
+      }
       Path tmp = null;
       try (VolumeHandle h = open(dir); ProgressBar bar = new ProgressBar("delta", common.showProgress())) {
         Volume v = h.volume();
+        if (out != null) {
+          OutputFile.refuseVolumeFile(out, dir, v);
+        }
         DeltaProducer.header(v, base == null ? Volume.ORIGIN : base, snapshot, key); // refuse bad IDs before any output
         long t0 = System.nanoTime();
         DeltaProducer.Result r;
@@ -147,13 +157,12 @@ final class DeltaCommand implements Runnable {
               new DeltaProducer.Options(!noPatch, writer), bar);
           o.flush();
         } else {
-          Path parent = out.toAbsolutePath().getParent();
-          tmp = Files.createTempFile(parent, "." + out.getFileName() + ".", ".part");
+          tmp = OutputFile.temporary(out);
           try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
             r = DeltaProducer.write(v, base == null ? Volume.ORIGIN : base, snapshot, key, o,
                 new DeltaProducer.Options(!noPatch, writer), bar);
           }
-          Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          OutputFile.publish(tmp, out, force);
           tmp = null;
         }
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -313,8 +322,11 @@ final class DeltaCommand implements Runnable {
     java.util.List<Path> files;
 
     @Option(names = "--output", required = true, paramLabel = "FILE",
-        description = "File to write the merged delta to; it appears only once complete.")
+        description = "File to write the merged delta to (never one of the inputs); it appears only once complete.")
     Path output;
+
+    @Option(names = "--force", description = "Replace an existing output file.")
+    boolean force;
 
     @Option(names = "--key", required = true, paramLabel = "KEYFILE", description = "Ed25519 private key that signs the merged delta.")
     Path keyFile;
@@ -340,12 +352,22 @@ final class DeltaCommand implements Runnable {
           throw new Main.UserError("no delta file " + f);
         }
       }
-      Path parent = output.toAbsolutePath().getParent();
+      java.util.List<Path> inputs = new java.util.ArrayList<>(files);
+      inputs.add(keyFile);
+      inputs.add(trustFile);
+      if (decryptKey != null) {
+        inputs.add(decryptKey);
+      }
+      if (encryptTo != null) {
+        inputs.add(encryptTo);
+      }
+      OutputFile.refuseInput(output, inputs);
+      OutputFile.refuseExisting(output, force);
       Path acc = files.get(0);
       Path tmp = null;
       try {
         for (int i = 1; i < files.size(); i++) {
-          Path next = Files.createTempFile(parent, "." + output.getFileName() + ".", ".part");
+          Path next = OutputFile.temporary(output);
           try (InputStream a = new BufferedInputStream(Files.newInputStream(acc), 1 << 20);
               InputStream b = new BufferedInputStream(Files.newInputStream(files.get(i)), 1 << 20);
               OutputStream o = new BufferedOutputStream(Files.newOutputStream(next), 1 << 20)) {
@@ -360,7 +382,7 @@ final class DeltaCommand implements Runnable {
           tmp = next;
           acc = next;
         }
-        Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        OutputFile.publish(tmp, output, force);
         tmp = null;
       } finally {
         if (tmp != null) {

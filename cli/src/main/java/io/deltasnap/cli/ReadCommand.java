@@ -26,7 +26,7 @@ final class ReadCommand extends VolumeCommand {
       description = "Bytes to read (default: to the end of the volume).")
   Long length;
 
-  @Option(names = "--output", paramLabel = "FILE", description = "Write to FILE (created or truncated) instead of stdout.")
+  @Option(names = "--output", paramLabel = "FILE", description = "Write to FILE (created or truncated; never one of the volume's own files) instead of stdout.")
   Path output;
 
   @Override
@@ -43,6 +43,9 @@ final class ReadCommand extends VolumeCommand {
       long len = length != null ? length : v.size() - offset;
       if (len > v.size() - offset) {
         throw new Main.UserError("range " + offset + "+" + len + " is outside the volume (" + v.size() + " bytes)");
+      }
+      if (output != null) {
+        OutputFile.refuseVolumeFile(output, dir, v);
       }
       if (view != Volume.ORIGIN) {
         v.read(view, 0, ByteBuffer.allocate(0)); // fails early, before any output, if there is no such snapshot

@@ -159,6 +159,11 @@ public final class Volume implements Closeable {
     return meta.durable().uuid();
   }
 
+  /** The external origin given at init, or empty when the origin is the volume's own file. */
+  public String originPath() {
+    return meta.durable().originPath();
+  }
+
   public String name() {
     return name;
   }
