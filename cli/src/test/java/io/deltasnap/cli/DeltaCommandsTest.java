@@ -119,7 +119,10 @@ class DeltaCommandsTest {
     Cli.ok("delta", "apply", rep2, f1.toString(), "--trust", pub);
     Cli.ok("delta", "apply", rep2, m13.toString(), "--trust", pub);
     assertArrayEquals(Cli.ok("read", src, "--snapshot", "3").stdout(), Cli.ok("read", rep2, "--snapshot", "3").stdout());
-    Cli.refused("delta", "merge", f23.toString(), f12.toString(), "--output", m.toString(), "--key", key, "--trust", pub);
+    Path unmade = tmp.resolve("unmade.delta");
+    String order = Cli.refused("delta", "merge", f23.toString(), f12.toString(), "--output", unmade.toString(), "--key", key,
+        "--trust", pub).stderr();
+    assertFalse(order.contains("exists"), order);
     // both deltas patch the same chunk: refused, clearly
     Path p12 = tmp.resolve("p12.delta");
     Path p23 = tmp.resolve("p23.delta");
@@ -127,7 +130,7 @@ class DeltaCommandsTest {
     Cli.ok("snapshot", "create", src);
     Cli.ok("delta", "create", src, "--base", "1", "--snapshot", "2", "--key", key, "--output", p12.toString());
     Cli.ok("delta", "create", src, "--base", "2", "--snapshot", "4", "--key", key, "--output", p23.toString());
-    String both = Cli.refused("delta", "merge", p12.toString(), p23.toString(), "--output", m.toString(), "--key", key,
+    String both = Cli.refused("delta", "merge", p12.toString(), p23.toString(), "--output", unmade.toString(), "--key", key,
         "--trust", pub).stderr();
     assertTrue(both.contains("--no-patch"), both);
   }
