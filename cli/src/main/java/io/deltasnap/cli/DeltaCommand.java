@@ -291,7 +291,7 @@ final class DeltaCommand implements Runnable {
       } else {
         out().printf("volume     %s (%s, chunk %s)%n", h.volume(), Sizes.human(h.volumeSize()), Sizes.human(h.chunkSize()));
         out().printf("base       %s%n", h.isFull() ? "none (full delta)" : h.base().id() + " " + h.base().uuid());
-        out().printf("target     %d %s \"%s\" %s%s%n", h.target().id(), h.target().uuid(), h.target().name(),
+        out().printf("target     %d %s \"%s\" %s%s%n", h.target().id(), h.target().uuid(), Printable.escape(h.target().name()),
             Instant.ofEpochMilli(h.target().createdMillis()), h.target().writable() ? " writable" : "");
         out().printf("encrypted  %s%n", EncryptionFiles.describe(i));
         if (i.recordsOpened()) {
@@ -303,11 +303,11 @@ final class DeltaCommand implements Runnable {
           out().printf("sizes      %s sealed, %s in all%n", Sizes.human(i.storedBytes()), Sizes.human(i.streamBytes()));
         }
         out().printf("signer     %s%n", h.signerFingerprint());
-        out().printf("signature  %s%n", i.signature().detail());
+        out().printf("signature  %s%n", Printable.escape(i.signature().detail()));
       }
       var st = i.signature().state();
       if (st == DeltaInspection.SignatureState.INVALID || st == DeltaInspection.SignatureState.UNTRUSTED) {
-        err().println("deltasnap: " + i.signature().detail());
+        err().println("deltasnap: " + Printable.escape(i.signature().detail()));
         return 1;
       }
       return 0;

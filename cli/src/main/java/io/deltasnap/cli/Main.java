@@ -92,7 +92,7 @@ public final class Main implements Runnable {
     cl.setErr(errOut);
     cl.setParameterExceptionHandler((ex, a) -> {
       PrintWriter err = ex.getCommandLine().getErr();
-      err.println("deltasnap: " + ex.getMessage());
+      err.println("deltasnap: " + Printable.escape(ex.getMessage()));
       if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || !u.isUnknownOption()) {
         err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
       }
@@ -109,7 +109,7 @@ public final class Main implements Runnable {
           return 1;
         }
       }
-      err.println("deltasnap: " + describe(ex));
+      err.println("deltasnap: " + Printable.escape(describe(ex)));
       if (debug) {
         ex.printStackTrace(err);
       }

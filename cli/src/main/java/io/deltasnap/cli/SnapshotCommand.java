@@ -76,7 +76,7 @@ final class SnapshotCommand implements Runnable {
           out().printf("%-8s %-36s %-24s %-8s %s%n", "ID", "UUID", "CREATED", "WRITABLE", "NAME");
           for (SnapshotInfo s : all) {
             out().printf("%-8d %-36s %-24s %-8s %s%n", s.id(), s.uuid(), Instant.ofEpochMilli(s.created()),
-                s.writable() ? "yes" : "no", s.name());
+                s.writable() ? "yes" : "no", Printable.escape(s.name()));
           }
         }
       }

@@ -44,7 +44,7 @@ final class VolumeExports implements ExportProvider {
     out.add(new ExportInfo(ORIGIN, "origin of " + volume.name()
         + (originReadOnly ? " (read-only: a transfer is staged)" : " (read-write)")));
     for (SnapshotInfo s : volume.snapshots()) {
-      out.add(new ExportInfo(SNAPSHOT_PREFIX + s.id(), (s.name().isEmpty() ? "" : s.name() + ", ")
+      out.add(new ExportInfo(SNAPSHOT_PREFIX + s.id(), (s.name().isEmpty() ? "" : Printable.escape(s.name()) + ", ")
           + "taken " + Instant.ofEpochMilli(s.created()) + (s.writable() ? " (read-write)" : " (read-only)")));
     }
     return out;

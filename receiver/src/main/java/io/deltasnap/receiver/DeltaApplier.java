@@ -118,6 +118,11 @@ public final class DeltaApplier {
       throw new RefusedException("the delta's target snapshot " + t.id() + " is older than the replica's newest ("
           + newest + "): apply deltas in order");
     }
+    try {
+      v.checkNewSnapshot(t.id(), t.name()); // IDs above every one ever used here, a printable name
+    } catch (io.deltasnap.engine.InvalidRequestException e) {
+      throw new RefusedException("the delta's target snapshot: " + e.getMessage());
+    }
     if (h.isFull()) {
       return newest; // rewrite everything on top of the newest; older snapshots are preserved
     }

@@ -27,6 +27,11 @@ public record SnapshotInfo(long id, UUID uuid, String name, long created, long e
   public static final int STAGING = 4;
   static final int FLAG_WRITABLE = 1;
   public static final int MAX_NAME_BYTES = 255;
+  /**
+   * The largest snapshot ID. IDs only ever grow on a volume (ranged exception keys rely on it) and
+   * the next one is {@code id + 1}, so the top of the {@code long} range is never handed out.
+   */
+  public static final long MAX_ID = Long.MAX_VALUE - 1;
 
   public boolean live() {
     return state == LIVE;

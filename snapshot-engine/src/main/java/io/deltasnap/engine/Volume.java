@@ -775,11 +775,41 @@ public final class Volume implements Closeable {
     return takeSnapshot(id, uuid, snapName, created, writable, state);
   }
 
+  /**
+   * Checks, without changing anything, that a snapshot {@code id} named {@code snapName} could
+   * be created here now: a receiver asks before it applies a delta's data. {@code id} 0 stands for
+   * the next local ID.
+   */
+  public void checkNewSnapshot(long id, String snapName) throws InvalidRequestException {
+    SnapshotNames.check(snapName);
+    meta.treeLock().readLock().lock();
+    try {
+      checkId(id);
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
+  }
+
+  /** Under the tree lock: {@code id} (0: the next local one) can be created and keeps IDs increasing. */
+  private void checkId(long id) throws InvalidRequestException {
+    long next = meta.nextSnapshotId();
+    if (id == 0) {
+      if (next > SnapshotInfo.MAX_ID) {
+        throw new InvalidRequestException(name + " has used every snapshot ID up to " + SnapshotInfo.MAX_ID
+            + " (it received a snapshot with the highest ID): no new snapshot can be taken here");
+      }
+    } else if (id > SnapshotInfo.MAX_ID) {
+      throw new InvalidRequestException("snapshot ID " + id + " is at the top of the ID range (at most "
+          + SnapshotInfo.MAX_ID + "): no ID could follow it");
+    } else if (id < next) {
+      throw new InvalidRequestException("snapshot ID " + id + " is not above every ID this volume has used (next "
+          + next + ")");
+    }
+  }
+
   private SnapshotInfo takeSnapshot(long id, UUID uuid, String snapName, long created, boolean writable,
       int state) throws IOException {
-    if (snapName.getBytes(StandardCharsets.UTF_8).length > SnapshotInfo.MAX_NAME_BYTES) {
-      throw new InvalidRequestException("snapshot name longer than " + SnapshotInfo.MAX_NAME_BYTES + " bytes");
-    }
+    SnapshotNames.check(snapName);
     volumeLock.writeLock().lock();
     try {
       meta.checkUsable();
@@ -787,14 +817,13 @@ public final class Volume implements Closeable {
       SnapshotInfo s;
       meta.treeLock().writeLock().lock();
       try {
+        checkId(id);
         if (id == 0) {
           id = meta.takeSnapshotId();
-        } else if (id < meta.nextSnapshotId()) {
-          throw new InvalidRequestException("snapshot ID " + id + " is not above every ID this volume has used (next "
-              + meta.nextSnapshotId() + ")");
         } else {
           meta.reserveSnapshotId(id);
         }
+        assert meta.nextSnapshotId() > id : "next snapshot ID " + meta.nextSnapshotId() + " not above " + id;
         s = new SnapshotInfo(id, uuid == null ? UUID.randomUUID() : uuid, snapName, created, meta.openSeq(),
             writable, state);
         snaps.put(s, meta.openSeq());
