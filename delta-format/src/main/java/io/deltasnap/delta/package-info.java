@@ -32,6 +32,14 @@
  * and {@link io.deltasnap.delta.DeltaReader#resume} let it continue an interrupted stream from the
  * last staged record.
  *
+ * <h2>Encrypted deltas (format version 2)</h2>
+ * <pre>{@code
+ * WriterOptions opts = WriterOptions.defaults().encryptedTo(Recipients.load(Path.of("recipients")));
+ * new DeltaWriter(out, h, key, opts);                              // records sealed, data key wrapped per recipient
+ * new DeltaReader(in, trust, EncryptionKeys.readSecret(secretFile)); // refuses KEY_MISSING / NOT_RECIPIENT
+ * DeltaInspector.verify(in, trust, null);                         // chain and signature, without any key
+ * }</pre>
+ *
  * <h2>Public API</h2>
  * <ul>
  *   <li>Values: {@link io.deltasnap.delta.DeltaHeader}, {@link io.deltasnap.delta.SnapshotRef},
@@ -43,7 +51,10 @@
  *       {@link io.deltasnap.delta.DeltaInspector}, {@link io.deltasnap.delta.BaseSource} (the receiver's
  *       base snapshot, for PATCH records).</li>
  *   <li>Keys: {@link io.deltasnap.delta.Keys} (generate, key files, fingerprints),
- *       {@link io.deltasnap.delta.TrustedKeys} (trust files).</li>
+ *       {@link io.deltasnap.delta.TrustedKeys} (trust files); for encryption
+ *       {@link io.deltasnap.delta.EncryptionKeys}, {@link io.deltasnap.delta.Recipient},
+ *       {@link io.deltasnap.delta.Recipients}, {@link io.deltasnap.delta.RecipientSecret},
+ *       {@link io.deltasnap.delta.EncryptionInfo}.</li>
  *   <li>Errors: {@link io.deltasnap.delta.DeltaFormatException} (with a
  *       {@link io.deltasnap.delta.DeltaFormatException.Code} and the stream offset) for refused streams,
  *       {@link io.deltasnap.delta.KeyFileException} (with file and line) for key and trust files.

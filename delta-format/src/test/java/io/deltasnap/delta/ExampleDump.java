@@ -22,6 +22,20 @@ final class ExampleDump {
 
     public static void main(String[] args) {
         System.out.print(render(SpecExampleTest.exampleBytes()));
+        System.out.println();
+        System.out.print(renderSealed(EncryptedSpecExampleTest.exampleBytes()));
+    }
+
+    /** The version 2 example: the same header fields, the encryption section, sealed frames, the sealed trailer. */
+    static String renderSealed(byte[] delta) {
+        ExampleDump x = new ExampleDump(delta);
+        x.sealedHeader();
+        int n = 0;
+        while (Bytes.u8(delta, x.pos) != RecordFormat.KIND_TRAILER) {
+            x.frame(n++);
+        }
+        x.sealedTrailer(n);
+        return String.join("\n", x.lines) + "\n";
     }
 
     static String render(byte[] delta) {
@@ -36,6 +50,52 @@ final class ExampleDump {
 
     private void header() {
         int len = (int) Bytes.u32(d, HeaderFormat.OFF_LENGTH);
+        fixedHeader();
+        assert pos == len - 4;
+        field(4, "u32 header CRC32C of bytes 0.." + (len - 5) + " = " + Bytes.crcString(Bytes.u32(d, pos)));
+    }
+
+    private void sealedHeader() {
+        int len = (int) Bytes.u32(d, HeaderFormat.OFF_LENGTH);
+        fixedHeader();
+        int r = Bytes.u8(d, pos + 1);
+        field(1, "encryption: u8 AEAD = " + Bytes.u8(d, pos) + " (AES-256-GCM)");
+        field(1, "u8 recipients = " + r);
+        field(2, "u16 reserved");
+        for (int i = 0; i < r; i++) {
+            field(Encryption.KEY_ID_BYTES, "stanza " + i + ": key ID " + Bytes.hex(d, pos, Encryption.KEY_ID_BYTES));
+            field(Encryption.KEY_BYTES, "ephemeral X25519 public key");
+            field(Encryption.WRAPPED_BYTES, "wrapped data key (32 bytes) and its GCM tag (16)");
+        }
+        assert pos == len - 4;
+        field(4, "u32 header CRC32C of bytes 0.." + (len - 5) + " = " + Bytes.crcString(Bytes.u32(d, pos)));
+    }
+
+    private void frame(int index) {
+        int at = pos;
+        int sealed = (int) Bytes.u32(d, pos + RecordCipher.OFF_SEALED_LENGTH);
+        field(1, "frame at " + at + ": u8 kind = 0x53 (sealed record " + index + ")");
+        field(3, "reserved");
+        field(4, "u32 sealed length = " + sealed);
+        field(sealed - Encryption.TAG_BYTES, "ciphertext of record " + index + " (" + (sealed - Encryption.TAG_BYTES) + " bytes)");
+        field(Encryption.TAG_BYTES, "GCM tag");
+    }
+
+    private void sealedTrailer(int n) {
+        int at = pos;
+        field(1, "trailer at " + at + ": u8 kind = 0xff");
+        field(7, "reserved");
+        field(8, "u64 records = " + Bytes.u64(d, pos));
+        field(SealedTrailerFormat.COUNTS_BYTES, "sealed counts: ciphertext of the five counts");
+        field(Encryption.TAG_BYTES, "GCM tag");
+        field(32, "chain hash h_" + n);
+        field(64, "Ed25519 signature");
+        field(4, "u32 trailer CRC32C of bytes " + at + ".." + (at + SealedTrailerFormat.OFF_CRC - 1) + " = "
+                + Bytes.crcString(Bytes.u32(d, pos)));
+        assert pos == d.length;
+    }
+
+    private void fixedHeader() {
         int nameLen = Bytes.u16(d, HeaderFormat.OFF_NAME_LENGTH);
         field(8, "header: magic \"\\x89DSDELT\\n\"");
         field(2, "u16 major version = " + Bytes.u16(d, pos));
@@ -56,8 +116,6 @@ final class ExampleDump {
         field(4, "i32 zstd level = " + Bytes.i32(d, pos));
         field(32, "signer Ed25519 public key");
         field(nameLen, "target name = \"" + new String(d, pos, nameLen, StandardCharsets.UTF_8) + "\"");
-        assert pos == len - 4;
-        field(4, "u32 header CRC32C of bytes 0.." + (len - 5) + " = " + Bytes.crcString(Bytes.u32(d, pos)));
     }
 
     private void record() {
