@@ -1,5 +1,6 @@
 package io.deltasnap.engine;
 
+import io.deltasnap.engine.pdata.Utf8;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +68,7 @@ public record SnapshotInfo(long id, UUID uuid, String name, long created, long e
     }
     byte[] nb = new byte[nlen];
     b.get(nb);
-    return new SnapshotInfo(id, u, new String(nb, StandardCharsets.UTF_8), created, epoch,
+    return new SnapshotInfo(id, u, Utf8.decode(nb, where + ": snapshot " + id + " name"), created, epoch,
         (flags & FLAG_WRITABLE) != 0, flags & ~FLAG_WRITABLE);
   }
 }

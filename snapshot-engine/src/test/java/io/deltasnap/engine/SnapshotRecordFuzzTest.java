@@ -2,6 +2,7 @@ package io.deltasnap.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -35,9 +36,19 @@ class SnapshotRecordFuzzTest {
             if (Arrays.equals(s.name().getBytes(StandardCharsets.UTF_8), Arrays.copyOfRange(input, 35, input.length))) {
                 assertArrayEquals(input, again, "a record with a UTF-8 name re-encodes to its own bytes");
             }
-            assertEquals(s, records.parse("re-encoded record", () -> SnapshotInfo.decode(42, again, "fuzz")).orElseThrow(),
-                    "a decoded record re-encodes to itself");
+            SnapshotInfo back = records.parse("re-encoded record", () -> SnapshotInfo.decode(42, again, "fuzz"))
+                    .orElseThrow(() -> new AssertionError("a decoded record re-encodes to bytes it refuses: " + s));
+            assertEquals(s, back, "a decoded record re-encodes to itself");
         });
+    }
+
+    @Test
+    void aRecordWhoseNameIsNotUtf8IsCorrupt() {
+        // found by fuzzing: a 255-byte name of 0xff decoded to 765 bytes of U+FFFD, which no record can hold
+        byte[] v = new SnapshotInfo(9, new UUID(1, 2), "n".repeat(255), 1L, 2, false, SnapshotInfo.LIVE).encode();
+        Arrays.fill(v, 35, v.length, (byte) 0xff);
+        CorruptionException e = assertThrows(CorruptionException.class, () -> SnapshotInfo.decode(9, v, "snapshots"));
+        assertTrue(e.getMessage().contains("snapshot 9 name is not valid UTF-8"), e.getMessage());
     }
 
     @Test

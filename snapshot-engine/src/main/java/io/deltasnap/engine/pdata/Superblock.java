@@ -147,6 +147,6 @@ public record Superblock(
       throw new CorruptionException(at + "next snapshot ID " + nextId + " out of bounds");
     }
     return new Superblock(seq, uuid, size, chunk, b.getInt(52), pages[0], b.getLong(64), pages[1], b.getLong(80),
-        nextId, storeEnd, pages[2], b.getLong(112), b.getLong(120), new String(path, StandardCharsets.UTF_8));
+        nextId, storeEnd, pages[2], b.getLong(112), b.getLong(120), Utf8.decode(path, at + "origin path"));
   }
 }

@@ -1,6 +1,7 @@
 package io.deltasnap.engine.pdata;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -116,6 +117,18 @@ class StoreDecodersFuzzTest {
         byte[] sealed = raw.clone();
         ByteBuffer.wrap(sealed).order(ByteOrder.LITTLE_ENDIAN).putInt(crcAt, Pages.crc(sealed, from, length));
         return List.of(ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN), ByteBuffer.wrap(sealed).order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    @Test
+    void aSuperblockWhoseOriginPathIsNotUtf8IsCorruptNotRewrittenLonger() {
+        // found by fuzzing: 0xff bytes decoded as U+FFFD each, and the next commit could not encode the path
+        ByteBuffer b = new Superblock(3, new UUID(1, 2), 1 << 20, 4096, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, "x".repeat(3000)).encode();
+        for (int i = 0; i < 3000; i++) {
+            b.put(130 + i, (byte) 0xff);
+        }
+        b.putInt(Pages.PAGE_SIZE - 4, Pages.crc(b, 0, Pages.PAGE_SIZE - 4));
+        CorruptionException e = assertThrows(CorruptionException.class, () -> Superblock.decode(b, "store"));
+        assertTrue(e.getMessage().contains("origin path is not valid UTF-8"), e.getMessage());
     }
 
     @Test
