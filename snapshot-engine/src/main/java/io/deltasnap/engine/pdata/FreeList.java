@@ -52,7 +52,8 @@ public final class FreeList {
       for (int i = 0; i < n; i++) {
         long s = b.getLong(HEADER + i * 16);
         long len = b.getLong(HEADER + i * 16 + 8);
-        if (s < lastEnd || len <= 0 || s < Pages.FIRST_DATA_PAGE || s + len > storeEnd) {
+        // len > storeEnd - s, not s + len > storeEnd: a damaged length near 2^63 must not wrap around
+        if (s < lastEnd || len <= 0 || s < Pages.FIRST_DATA_PAGE || s >= storeEnd || len > storeEnd - s) {
           throw new CorruptionException(at + "extent " + i + " (" + s + "+" + len + ") out of order or bounds");
         }
         lastEnd = s + len + 1;

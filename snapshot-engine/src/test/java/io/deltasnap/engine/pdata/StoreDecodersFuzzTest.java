@@ -132,6 +132,15 @@ class StoreDecodersFuzzTest {
     }
 
     @Test
+    void aFreeExtentWhoseLengthWouldWrapPastTheStoreEndIsCorrupt() throws IOException {
+        // found by fuzzing: start + length overflowed to a negative end, and the bounds check passed
+        ByteBuffer page = ByteBuffer.allocate(Pages.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        freeListPage(page, 0, 2, 0, new long[][] {{2, Long.MAX_VALUE - 1}});
+        CorruptionException e = assertThrows(CorruptionException.class, () -> loadedChain(page.array()));
+        assertTrue(e.getMessage().contains("extent 0 (2+" + (Long.MAX_VALUE - 1) + ") out of order or bounds"), e.getMessage());
+    }
+
+    @Test
     void seedInputsArePagesTheStoreWrites() throws IOException {
         UUID u = new UUID(0x1111_2222_3333_4444L, 0x5555_6666_7777_8888L);
         Superblock sb = new Superblock(7, u, 8 << 20, 65536, Superblock.FLAG_DROP_OLDEST, 5, 12, 6, 2, 3, 9, 8,
