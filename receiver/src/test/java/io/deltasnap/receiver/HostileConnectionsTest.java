@@ -160,6 +160,15 @@ class HostileConnectionsTest {
     return closed;
   }
 
+  /** Open: a read neither ends nor fails within 50 ms. */
+  static boolean stillOpen(ReplicationTest.Raw r) {
+    try {
+      return !isClosed(r);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   static boolean isClosed(ReplicationTest.Raw r) throws IOException {
     r.s.setSoTimeout(50);
     try {
@@ -207,7 +216,8 @@ class HostileConnectionsTest {
     src.read(1, 0, a);
     rep.read(1, 0, b);
     assertArrayEquals(a.array(), b.array(), "the trusted sender's snapshot arrived whole");
-    assertEquals(7, closedByServer(fromA, 8), "the admitted ones still wait for their 30 s timeout");
+    assertEquals(3, fromA.stream().filter(HostileConnectionsTest::stillOpen).count(),
+        "the 3 admitted ones still wait for their 30 s timeout");
     // the global limit: 2 more from a third host fit, then nobody else gets in, whatever the host
     List<ReplicationTest.Raw> fromC = flood(r, "127.0.0.4", 3);
     assertEquals(1, closedByServer(fromC, 1));
