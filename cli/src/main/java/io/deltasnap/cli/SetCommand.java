@@ -29,6 +29,10 @@ final class SetCommand extends VolumeCommand {
     try (VolumeHandle h = open(dir)) {
       VolumeStatus s = h.volume().status();
       h.volume().configure(drop != null ? drop : s.dropOldest(), capacity != null ? capacity : h.volume().capacityBytes());
+      if (capacity != null && capacity != 0 && capacity < s.storeBytes()) {
+        err().println("note: the store already takes " + Sizes.human(s.storeBytes()) + ": it stops growing, new "
+            + "copies go into its " + Sizes.human(s.freeBytes()) + " of free space, and it shrinks as its end frees");
+      }
     }
     return 0;
   }

@@ -105,16 +105,30 @@ final class SnapshotCommand implements Runnable {
     public Integer call() throws Exception {
       try (VolumeHandle h = open(dir)) {
         io.deltasnap.engine.Volume v = h.volume();
-        v.deleteSnapshot(id);
+        io.deltasnap.engine.SnapshotInfo s = v.snapshot(id);
+        // deleted before, its reclamation cut short (a kill, a crash): --wait finishes it
+        boolean pending = s != null && s.state() == io.deltasnap.engine.SnapshotInfo.DELETED;
+        if (pending && !waitForReclaim) {
+          throw new Main.UserError("snapshot " + id + " is already deleted and its space is not reclaimed yet: "
+              + "'snapshot delete " + dir + " " + id + " --wait' finishes that now");
+        }
+        if (!pending) {
+          v.deleteSnapshot(id);
+        }
         if (waitForReclaim) {
+          // every pending deletion, this one and any a kill or crash left unfinished
           io.deltasnap.engine.Volume.ReclaimResult r = v.reclaimDeleted();
           if (common.json) {
             java.util.Map<String, Object> m = Json.obj();
             m.put("deleted", id);
+            m.put("resumed", pending);
+            m.put("snapshotsReclaimed", r.snapshots());
             m.put("bytesFreed", r.bytesFreed());
             out().println(Json.write(m));
           } else {
-            err().println("snapshot " + id + " deleted; " + Sizes.human(r.bytesFreed()) + " freed");
+            err().println("snapshot " + id + (pending ? " deletion finished" : " deleted") + "; "
+                + Sizes.human(r.bytesFreed()) + " freed" + (r.snapshots() > 1 ? " (" + r.snapshots()
+                + " pending deletions reclaimed)" : ""));
           }
         }
       }

@@ -42,7 +42,8 @@ final class WriteCommand extends VolumeCommand {
     long total = input != null ? Files.size(input) : -1;
     try (VolumeHandle h = open(dir);
         InputStream file = input != null ? Files.newInputStream(input) : null;
-        ProgressBar bar = new ProgressBar("write", common.showProgress())) {
+        ProgressBar bar = new ProgressBar("write", common.showProgress());
+        DropReport dropped = new DropReport(h.volume(), err())) {
       io.deltasnap.engine.Volume v = h.volume();
       if (offset > v.size()) {
         throw new Main.UserError("offset " + offset + " is past the end of the volume (" + v.size() + " bytes)");
@@ -85,6 +86,7 @@ final class WriteCommand extends VolumeCommand {
         Map<String, Object> m = Json.obj();
         m.put("offset", offset);
         m.put("bytes", pos - offset);
+        m.put("droppedSnapshots", dropped.ids());
         out().println(Json.write(m));
       }
     }

@@ -5,6 +5,7 @@ import io.deltasnap.engine.io.VolumeStorage;
 import io.deltasnap.engine.pdata.MetaStore;
 import io.deltasnap.engine.pdata.NodeCache;
 import io.deltasnap.engine.pdata.Pages;
+import io.deltasnap.engine.pdata.SpaceMap;
 import io.deltasnap.engine.pdata.Superblock;
 import java.io.Closeable;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -49,6 +51,7 @@ public final class Volume implements Closeable {
   private final int chunkSize;
   private final int chunkShift;
   private final String name;
+  private final java.util.List<Consumer<SnapshotInfo>> dropListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ReentrantReadWriteLock volumeLock = new ReentrantReadWriteLock();
   private final ChunkLocks chunkLocks = new ChunkLocks();
   private final Reclaimer reclaimer;
@@ -672,22 +675,50 @@ public final class Volume implements Closeable {
   }
 
   /**
-   * The store is full and the user chose drop-oldest: deletes the oldest live snapshot (never
-   * {@code writingTo}) and reclaims its space. Throws when there is nothing left to drop.
+   * The store is full and the user chose drop-oldest: deletes the oldest live snapshot and
+   * reclaims its space, and tells the {@link #onDrop drop listeners}. Never the newest snapshot
+   * (the one a user just took to keep what the origin holds) and never {@code writingTo}: when
+   * only those are left, the write fails with {@link NoSpaceException}.
    */
   private void dropOldest(long writingTo) throws IOException {
+    List<SnapshotInfo> live = snapshots();
     SnapshotInfo oldest = null;
-    for (SnapshotInfo s : snapshots()) {
-      if (s.id() != writingTo) {
-        oldest = s;
+    for (int i = 0; i < live.size() - 1; i++) { // the last one is the newest
+      if (live.get(i).id() != writingTo) {
+        oldest = live.get(i);
         break;
       }
     }
     if (oldest == null) {
-      throw new NoSpaceException(name + ": exception store is full and no snapshot is left to drop");
+      throw new NoSpaceException(name + ": exception store is full and no snapshot is left to drop"
+          + (live.isEmpty() ? "" : " (drop-oldest never drops the newest, snapshot " + live.get(live.size() - 1).id()
+              + "; delete it or raise the capacity)"));
     }
     deleteSnapshot(oldest.id());
     reclaimDeleted();
+    SnapshotInfo dropped = oldest;
+    if (dropListeners.isEmpty()) {
+      System.err.println("deltasnap: " + name + ": the store was full: dropped snapshot " + dropped.id()
+          + " (--on-full drop-oldest)");
+    }
+    for (Consumer<SnapshotInfo> l : dropListeners) {
+      l.accept(dropped);
+    }
+  }
+
+  /**
+   * Tells {@code listener} about every snapshot that drop-oldest deletes to make room, until the
+   * returned handle is closed. With no listener, each drop is one line on stderr.
+   */
+  public Subscription onDrop(Consumer<SnapshotInfo> listener) {
+    dropListeners.add(listener);
+    return () -> dropListeners.remove(listener);
+  }
+
+  /** Ends a subscription such as {@link #onDrop}. */
+  public interface Subscription extends AutoCloseable {
+    @Override
+    void close();
   }
 
   /** Writes a chunk copy to newly reserved pages (not yet referenced by any key). */
@@ -988,12 +1019,32 @@ public final class Volume implements Closeable {
     return meta.capacityPages() * Pages.PAGE_SIZE;
   }
 
+  /**
+   * Under the tree lock: a lower capacity must leave room for what the store holds now plus the
+   * pages kept for commits, or the store would be full at once (and stay so). A capacity below
+   * the store's size but above that is fine: the store is not shrunk, and new copies go into its
+   * free pages. Raising the capacity, or keeping it, is always allowed.
+   */
+  private void checkCapacity(long pages) throws InvalidRequestException {
+    long current = meta.capacityPages() == 0 ? Long.MAX_VALUE : meta.capacityPages();
+    long wanted = pages == 0 ? Long.MAX_VALUE : pages;
+    long held = meta.space().end() - meta.space().freePages();
+    long least = held + SpaceMap.METADATA_RESERVE + 1;
+    if (wanted < current && wanted < least) {
+      throw new InvalidRequestException("a capacity of " + pages * Pages.PAGE_SIZE + " bytes is below what " + name
+          + " already holds: " + held * Pages.PAGE_SIZE + " bytes of copies and metadata, plus "
+          + SpaceMap.METADATA_RESERVE * Pages.PAGE_SIZE + " kept for commits; give at least " + least * Pages.PAGE_SIZE
+          + " bytes (or 0: no limit), or delete snapshots first");
+    }
+  }
+
   /** Sets what a full store does ({@code dropOldest}) and its capacity in bytes (0 = unlimited). */
   public void configure(boolean dropOldest, long capacityBytes) throws IOException {
     volumeLock.writeLock().lock();
     try {
       meta.treeLock().writeLock().lock();
       try {
+        checkCapacity(Pages.pagesFor(capacityBytes));
         meta.setFlags(dropOldest ? meta.flags() | Superblock.FLAG_DROP_OLDEST : meta.flags() & ~Superblock.FLAG_DROP_OLDEST);
         meta.setCapacityPages(Pages.pagesFor(capacityBytes));
       } finally {
