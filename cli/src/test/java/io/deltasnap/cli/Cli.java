@@ -59,6 +59,12 @@ final class Cli {
     return r;
   }
 
+  /** Writes a trust or recipients file with mode 644 whatever the umask: one others may write is refused. */
+  static void writeTrustFile(java.nio.file.Path p, String text) throws java.io.IOException {
+    java.nio.file.Files.writeString(p, text);
+    java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
   /** Reproducible random bytes. */
   static byte[] random(int n, long seed) {
     byte[] b = new byte[n];

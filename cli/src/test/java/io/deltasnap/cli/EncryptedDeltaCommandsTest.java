@@ -45,7 +45,7 @@ class EncryptedDeltaCommandsTest {
     secretB = tmp.resolve("b.secret").toString();
     secretC = tmp.resolve("c.secret").toString();
     recipients = tmp.resolve("recipients").toString();
-    Files.writeString(Path.of(recipients), "# who may read our deltas\n" + Files.readString(tmp.resolve("b.recipient")));
+    Cli.writeTrustFile(Path.of(recipients), "# who may read our deltas\n" + Files.readString(tmp.resolve("b.recipient")));
     Cli.ok("init", src, "--size", "2M", "--chunk-size", "64K");
     Cli.ok(TEXT, "write", src, "--offset", "0");
     Cli.ok("snapshot", "create", src, "--name", "one");
@@ -164,12 +164,12 @@ class EncryptedDeltaCommandsTest {
 
   @Test
   void aRecipientsFileWithABadLineOrAWorldReadableSigningKeyWritesNothing() throws Exception {
-    Files.writeString(Path.of(recipients), "\n" + Files.readString(tmp.resolve("b.recipient")).strip() + "\ndeltasnap-x25519 AAAA\n");
+    Cli.writeTrustFile(Path.of(recipients), "\n" + Files.readString(tmp.resolve("b.recipient")).strip() + "\ndeltasnap-x25519 AAAA\n");
     String out = tmp.resolve("x.delta").toString();
     Cli.Result r = Cli.refused("delta", "create", src, "--snapshot", "1", "--key", key, "--output", out, "--encrypt-to", recipients);
     assertTrue(r.stderr().contains(recipients + ":3: key is 3 bytes, expected 32"), r.stderr());
     assertFalse(Files.exists(Path.of(out)));
-    Files.writeString(Path.of(recipients), Files.readString(tmp.resolve("b.recipient")));
+    Cli.writeTrustFile(Path.of(recipients), Files.readString(tmp.resolve("b.recipient")));
     Files.setPosixFilePermissions(Path.of(key), PosixFilePermissions.fromString("rw-rw-r--"));
     r = Cli.refused("delta", "create", src, "--snapshot", "1", "--key", key, "--output", out, "--encrypt-to", recipients);
     assertTrue(r.stderr().contains("private key is accessible by others"), r.stderr());
@@ -189,7 +189,7 @@ class EncryptedDeltaCommandsTest {
     r = Cli.refused("delta", "merge", f1, f12, "--output", merged, "--key", key, "--trust", pub, "--decrypt-key", secretB);
     assertTrue(r.stderr().contains("--encrypt-to"), r.stderr());
     assertFalse(Files.exists(Path.of(merged)));
-    Files.writeString(tmp.resolve("to-c"), Files.readString(tmp.resolve("c.recipient")));
+    Cli.writeTrustFile(tmp.resolve("to-c"), Files.readString(tmp.resolve("c.recipient")));
     Cli.ok("delta", "merge", f1, f12, "--output", merged, "--key", key, "--trust", pub, "--decrypt-key", secretB,
         "--encrypt-to", tmp.resolve("to-c").toString());
     Cli.refused("delta", "apply", tmp.resolve("rep").toString(), merged, "--trust", pub, "--decrypt-key", secretB);

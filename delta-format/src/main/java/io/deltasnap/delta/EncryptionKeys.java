@@ -1,18 +1,9 @@
 package io.deltasnap.delta;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.List;
 import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.X25519PublicKeyParameters;
@@ -30,7 +21,7 @@ import org.bouncycastle.crypto.params.X25519PublicKeyParameters;
  *
  * <p>The secret file is created with mode 600 whatever the umask (the mode is given at creation,
  * never loosened afterwards), is never overwritten, and is refused when group or others may
- * access it, like the signing key ({@link Keys#requireOwnerOnly}).
+ * access it, like the signing key ({@link SecureFiles#requireOwnerOnly}).
  */
 public final class EncryptionKeys {
     public static final String RECIPIENT_TYPE = "deltasnap-x25519";
@@ -43,26 +34,14 @@ public final class EncryptionKeys {
         return new RecipientSecret(new X25519PrivateKeyParameters(new SecureRandom()), comment);
     }
 
-    /** Writes {@code PREFIX.secret} (mode 600) and {@code PREFIX.recipient}; fails if either exists. */
+    /** Writes {@code PREFIX.secret} (mode 600) and {@code PREFIX.recipient} (mode 644), whatever the umask; fails if either exists. */
     public static Recipient writeKeyPair(Path prefix, RecipientSecret secret) throws IOException {
         Path secretPath = prefix.resolveSibling(prefix.getFileName() + ".secret");
         Path recipientPath = prefix.resolveSibling(prefix.getFileName() + ".recipient");
-        if (Files.exists(recipientPath)) {
-            throw new FileAlreadyExistsException(recipientPath.toString());
-        }
         Recipient r = secret.recipient();
         String line = SECRET_TYPE + " " + Base64.getEncoder().encodeToString(secret.encoded())
                 + (r.comment().isEmpty() ? "" : " " + r.comment()) + "\n";
-        var ownerOnly = PosixFilePermissions.asFileAttribute(
-                EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        try (OutputStream o = Channels.newOutputStream(Files.newByteChannel(secretPath,
-                EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnly))) {
-            o.write(line.getBytes(StandardCharsets.UTF_8));
-        }
-        // the umask may have narrowed the mode given at creation, never widened it; make it exactly 600
-        Files.setPosixFilePermissions(secretPath, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        Files.writeString(recipientPath, r.toLine() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE);
+        SecureFiles.createPair(secretPath, line, recipientPath, r.toLine() + "\n");
         return r;
     }
 
@@ -72,8 +51,8 @@ public final class EncryptionKeys {
      * @throws KeyFileException if group or others may access it, or it holds no secret key line
      */
     public static RecipientSecret readSecret(Path path) throws IOException {
-        Keys.requireOwnerOnly(path, "secret key");
-        List<String> lines = Keys.readLines(path, Keys.MAX_KEY_FILE_BYTES);
+        SecureFiles.requireOwnerOnly(path, "secret key");
+        List<String> lines = SecureFiles.readLines(path, Keys.MAX_KEY_FILE_BYTES);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (!line.isEmpty() && !line.startsWith("#")) {
@@ -87,7 +66,8 @@ public final class EncryptionKeys {
 
     /** Reads a .recipient file: its first key line. */
     public static Recipient readRecipient(Path path) throws IOException {
-        List<String> lines = Keys.readLines(path, Keys.MAX_KEY_FILE_BYTES);
+        SecureFiles.requireUnmodifiableByOthers(path, "recipient file");
+        List<String> lines = SecureFiles.readLines(path, Keys.MAX_KEY_FILE_BYTES);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (!line.isEmpty() && !line.startsWith("#")) {

@@ -1,19 +1,10 @@
 package io.deltasnap.delta;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 
@@ -28,8 +19,9 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
  * PREFIX.key   deltasnap-ed25519-private &lt;base64 of the 32-byte RFC 8032 seed&gt; [comment]
  * </pre>
  *
- * <p>The private file is created with mode 600 (set atomically at creation, never loosened) and is
- * refused when it is readable by group or others. Neither file is ever overwritten.
+ * <p>The private file is created with mode 600 and the public one with 644, whatever the umask;
+ * neither is ever overwritten. Reading either applies {@link SecureFiles}' checks: a private key
+ * readable by group or others is refused, as is a key or trust file someone else could change.
  */
 public final class Keys {
     public static final String PUBLIC_TYPE = "deltasnap-ed25519";
@@ -38,6 +30,11 @@ public final class Keys {
     static final long MAX_KEY_FILE_BYTES = 64 * 1024;
     /** Trust files larger than this are refused before they are read. */
     static final long MAX_TRUST_FILE_BYTES = 1 << 20;
+
+    /** Key types an error may name when found in the wrong place; any other word is never shown. */
+    private static final java.util.Set<String> KNOWN_TYPES = java.util.Set.of(PUBLIC_TYPE, PRIVATE_TYPE,
+            EncryptionKeys.RECIPIENT_TYPE, EncryptionKeys.SECRET_TYPE, "ssh-ed25519", "ssh-rsa", "ssh-dss",
+            "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com");
 
     private Keys() {}
 
@@ -57,34 +54,23 @@ public final class Keys {
     }
 
     /**
-     * Writes {@code PREFIX.key} (mode 600) and {@code PREFIX.pub}. Fails if either exists.
+     * Writes {@code PREFIX.key} (mode 600) and {@code PREFIX.pub} (mode 644), whatever the umask.
+     * Fails if either exists.
      *
      * @return the public key as written to {@code PREFIX.pub}
      */
     public static SignerKey writeKeyPair(Path prefix, Ed25519PrivateKeyParameters key, String comment)
             throws IOException {
         SignerKey pub = new SignerKey(publicKey(key), comment == null ? "" : comment);
-        Path priv = sibling(prefix, ".key");
-        Path pubPath = sibling(prefix, ".pub");
-        if (Files.exists(pubPath)) {
-            throw new java.nio.file.FileAlreadyExistsException(pubPath.toString());
-        }
         String privLine = PRIVATE_TYPE + " " + Base64.getEncoder().encodeToString(key.getEncoded())
                 + (pub.comment().isEmpty() ? "" : " " + pub.comment()) + "\n";
-        Set<PosixFilePermission> ownerOnly = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-        try (OutputStream o = Channels.newOutputStream(Files.newByteChannel(priv,
-                EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(ownerOnly)))) {
-            o.write(privLine.getBytes(StandardCharsets.UTF_8));
-        }
-        Files.writeString(pubPath, pub.toLine() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE);
+        SecureFiles.createPair(sibling(prefix, ".key"), privLine, sibling(prefix, ".pub"), pub.toLine() + "\n");
         return pub;
     }
 
     public static Ed25519PrivateKeyParameters readPrivate(Path path) throws IOException {
-        requireOwnerOnly(path, "private key");
-        List<String> lines = readLines(path, MAX_KEY_FILE_BYTES);
+        SecureFiles.requireOwnerOnly(path, "private key");
+        List<String> lines = SecureFiles.readLines(path, MAX_KEY_FILE_BYTES);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {
@@ -96,20 +82,9 @@ public final class Keys {
         throw new KeyFileException(path, 0, "no '" + PRIVATE_TYPE + " <base64 seed>' line");
     }
 
-    /** Refuses a secret file that group or others may access, as ssh does (before reading it). */
-    static void requireOwnerOnly(Path path, String what) throws IOException {
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
-        Set<PosixFilePermission> loose = EnumSet.copyOf(perms);
-        loose.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.OWNER_EXECUTE));
-        if (!loose.isEmpty()) {
-            throw new KeyFileException(path, 0, what + " is accessible by others (" + PosixFilePermissions.toString(perms)
-                    + "); run chmod 600 on it");
-        }
-    }
-
     public static SignerKey readPublic(Path path) throws IOException {
-        List<String> lines = readLines(path, MAX_KEY_FILE_BYTES);
+        SecureFiles.requireUnmodifiableByOthers(path, "public key");
+        List<String> lines = SecureFiles.readLines(path, MAX_KEY_FILE_BYTES);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (!line.isEmpty() && !line.startsWith("#")) {
@@ -117,18 +92,6 @@ public final class Keys {
             }
         }
         throw new KeyFileException(path, 0, "no '" + PUBLIC_TYPE + " <base64 key> [comment]' line");
-    }
-
-    static List<String> readLines(Path path, long maxBytes) throws IOException {
-        long size = Files.size(path);
-        if (size > maxBytes) {
-            throw new KeyFileException(path, 0, "file is " + size + " bytes, at most " + maxBytes + " expected");
-        }
-        try {
-            return Files.readAllLines(path, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new KeyFileException(path, 0, "not valid UTF-8 text");
-        }
     }
 
     /** Parses a stripped, non-comment line {@code deltasnap-ed25519 <base64> [comment]}. */
@@ -143,12 +106,17 @@ public final class Keys {
         return new SignerKey(key, parts.length == 3 ? parts[2] : "");
     }
 
+    /**
+     * The 32-byte key of a stripped, non-comment line {@code TYPE <base64> [comment]}. Errors never
+     * show what the line holds: in a private key file that could be the key itself (a bare seed
+     * where the type belongs, say).
+     */
     static byte[] parseKeyField(String line, String type, Path path, int lineNo) throws KeyFileException {
         String[] parts = line.split(" ", 3);
         String expected = "expected '" + type + " <base64 key> [comment]'";
         if (!parts[0].equals(type)) {
-            String found = parts[0].length() > 40 ? parts[0].substring(0, 40) + "..." : parts[0];
-            throw new KeyFileException(path, lineNo, expected + ", found key type '" + found + "'");
+            throw new KeyFileException(path, lineNo, expected + ", found " + (KNOWN_TYPES.contains(parts[0])
+                    ? "key type '" + parts[0] + "'" : "another first word (not shown: it may be key material)"));
         }
         if (parts.length < 2 || parts[1].isEmpty()) {
             throw new KeyFileException(path, lineNo, expected + ", found no key");
@@ -157,7 +125,7 @@ public final class Keys {
         try {
             key = Base64.getDecoder().decode(parts[1]);
         } catch (IllegalArgumentException e) {
-            throw new KeyFileException(path, lineNo, "key is not valid base64: " + e.getMessage());
+            throw new KeyFileException(path, lineNo, "key is not valid base64");
         }
         if (key.length != DeltaHeader.KEY_BYTES) {
             throw new KeyFileException(path, lineNo, "key is " + key.length + " bytes, expected 32");

@@ -38,7 +38,8 @@ public final class Recipients {
      *                          lists no recipient, too many, or one twice
      */
     public static Recipients load(Path path) throws IOException {
-        List<String> lines = Keys.readLines(path, Keys.MAX_TRUST_FILE_BYTES);
+        SecureFiles.requireUnmodifiableByOthers(path, "recipients file");
+        List<String> lines = SecureFiles.readLines(path, Keys.MAX_TRUST_FILE_BYTES);
         List<Recipient> keys = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();

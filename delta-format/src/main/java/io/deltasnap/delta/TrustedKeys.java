@@ -24,7 +24,8 @@ public final class TrustedKeys {
      * @throws KeyFileException naming the line of the first malformed entry
      */
     public static TrustedKeys load(Path path) throws IOException {
-        List<String> lines = Keys.readLines(path, Keys.MAX_TRUST_FILE_BYTES);
+        SecureFiles.requireUnmodifiableByOthers(path, "trust file");
+        List<String> lines = SecureFiles.readLines(path, Keys.MAX_TRUST_FILE_BYTES);
         List<SignerKey> keys = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();

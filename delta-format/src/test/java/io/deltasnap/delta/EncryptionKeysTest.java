@@ -54,24 +54,24 @@ class EncryptionKeysTest {
     void aRecipientsFileWithABadLineIsRefusedByLine() throws Exception {
         Recipient a = EncryptionKeys.generate("a").recipient();
         Path f = dir.resolve("recipients");
-        Files.writeString(f, "# site B\n" + a.toLine() + "\n\ndeltasnap-x25519 not-base64!\n");
+        Fixtures.writeTrustFile(f, "# site B\n" + a.toLine() + "\n\ndeltasnap-x25519 not-base64!\n");
         KeyFileException e = assertThrows(KeyFileException.class, () -> Recipients.load(f));
         assertEquals(4, e.line());
         assertTrue(e.getMessage().startsWith(f + ":4: "), e.getMessage());
-        Files.writeString(f, a.toLine() + "\n" + Keys.PUBLIC_TYPE + " " + Base64.getEncoder().encodeToString(new byte[32]) + "\n");
+        Fixtures.writeTrustFile(f, a.toLine() + "\n" + Keys.PUBLIC_TYPE + " " + Base64.getEncoder().encodeToString(new byte[32]) + "\n");
         e = assertThrows(KeyFileException.class, () -> Recipients.load(f));
         assertEquals(2, e.line());
         assertTrue(e.getMessage().contains("found key type 'deltasnap-ed25519'"), e.getMessage());
-        Files.writeString(f, "# nobody\n");
+        Fixtures.writeTrustFile(f, "# nobody\n");
         assertTrue(assertThrows(KeyFileException.class, () -> Recipients.load(f)).getMessage().contains("lists no recipient"));
-        Files.writeString(f, a.toLine() + "\n" + a.toLine() + "\n");
+        Fixtures.writeTrustFile(f, a.toLine() + "\n" + a.toLine() + "\n");
         assertTrue(assertThrows(KeyFileException.class, () -> Recipients.load(f)).getMessage().contains("listed twice"));
     }
 
     @Test
     void aLowOrderPointIsNotAcceptedAsARecipient() throws Exception {
         Path f = dir.resolve("recipients");
-        Files.writeString(f, EncryptionKeys.RECIPIENT_TYPE + " " + Base64.getEncoder().encodeToString(new byte[32]) + "\n");
+        Fixtures.writeTrustFile(f, EncryptionKeys.RECIPIENT_TYPE + " " + Base64.getEncoder().encodeToString(new byte[32]) + "\n");
         KeyFileException e = assertThrows(KeyFileException.class, () -> Recipients.load(f));
         assertTrue(e.getMessage().contains("low-order"), e.getMessage());
     }
@@ -81,7 +81,7 @@ class EncryptionKeysTest {
         Recipient a = EncryptionKeys.generate("a").recipient();
         Recipient b = EncryptionKeys.generate("b").recipient();
         Path f = dir.resolve("recipients");
-        Files.writeString(f, "# two sites\n" + a.toLine() + "\n   \n" + b.toLine() + "\n");
+        Fixtures.writeTrustFile(f, "# two sites\n" + a.toLine() + "\n   \n" + b.toLine() + "\n");
         assertEquals(java.util.List.of(a, b), Recipients.load(f).list());
     }
 }

@@ -23,6 +23,12 @@ final class Fixtures {
     }
 
     /** A key whose 32-byte seed is {@code fill, fill+1, ...}: same key in every run. */
+    /** Writes a trust or recipients file with mode 644 whatever the umask: SecureFiles refuses one others may write. */
+    static void writeTrustFile(java.nio.file.Path p, String text) throws java.io.IOException {
+        java.nio.file.Files.writeString(p, text);
+        java.nio.file.Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
     static Ed25519PrivateKeyParameters key(int fill) {
         byte[] seed = new byte[32];
         for (int i = 0; i < 32; i++) {

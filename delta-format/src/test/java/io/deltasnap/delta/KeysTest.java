@@ -60,7 +60,7 @@ class KeysTest {
         SignerKey a = new SignerKey(Keys.publicKey(Fixtures.KEY), "site a");
         SignerKey b = new SignerKey(Keys.publicKey(Fixtures.OTHER_KEY), "");
         Path trust = dir.resolve("trusted");
-        Files.writeString(trust, "# replicas we accept\n\n" + a.toLine() + "\n   \n  # old site\n" + b.toLine() + "\n");
+        Fixtures.writeTrustFile(trust, "# replicas we accept\n\n" + a.toLine() + "\n   \n  # old site\n" + b.toLine() + "\n");
         TrustedKeys t = TrustedKeys.load(trust);
         assertEquals(java.util.List.of(a, b), t.keys());
         assertEquals(a, t.find(Keys.publicKey(Fixtures.KEY)).orElseThrow());
@@ -78,7 +78,7 @@ class KeysTest {
         };
         for (String[] c : cases) {
             Path trust = dir.resolve("t" + c[1].hashCode());
-            Files.writeString(trust, "# header\n" + good + "\n\n" + c[0] + "\n");
+            Fixtures.writeTrustFile(trust, "# header\n" + good + "\n\n" + c[0] + "\n");
             KeyFileException e = assertThrows(KeyFileException.class, () -> TrustedKeys.load(trust));
             assertEquals(4, e.line(), e.getMessage());
             assertTrue(e.getMessage().startsWith(trust + ":4: "), e.getMessage());
