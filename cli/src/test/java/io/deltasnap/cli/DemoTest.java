@@ -15,9 +15,10 @@ class DemoTest {
     assertEquals(0, r.exit(), r.stderr());
     assertTrue(r.out().contains("\"verified\": true"), r.out());
     assertTrue(r.out().contains("\"incremental\""), r.out());
+    assertTrue(r.out().contains("\"verifiedWithoutKey\": true"), r.out());
     Cli.Result text = Cli.run("demo", "--size", "8M");
     assertEquals(0, text.exit(), text.stderr());
-    assertTrue(text.out().contains("7. verified byte for byte"), text.out());
+    assertTrue(text.out().contains("8. verified byte for byte"), text.out());
     assertEquals(1, Cli.run("demo", "--dir", tmp.resolve("d").toString(), "--size", "16M").exit(), "refuses to reuse a demo dir");
   }
 }

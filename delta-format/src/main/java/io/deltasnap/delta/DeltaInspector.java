@@ -23,6 +23,15 @@ public final class DeltaInspector {
     private DeltaInspector() {}
 
     /**
+     * Reads and checks the header only (magic, version, CRC, every field's bounds), not the
+     * signer, the records or the signature: what a file says it is, for listing files, never for
+     * trusting them. An encrypted delta's header reads without its key.
+     */
+    public static DeltaHeader header(InputStream in) throws IOException {
+        return HeaderFormat.read(new StreamInput(Objects.requireNonNull(in, "in"), 0)).header();
+    }
+
+    /**
      * @param trustOrNull trusted keys, or null to report the signature as {@code unverified: no trust file}
      * @throws DeltaFormatException if the stream is corrupt, truncated or unsupported
      */

@@ -28,7 +28,7 @@ public final class JobFile {
   private static final int MAX_BYTES = 1 << 20;
   private static final Set<String> TOP = Set.of("name", "volume", "schedule", "timezone", "snapshots", "key", "trust",
       "state", "retention", "retry", "targets");
-  private static final Set<String> TARGET = Set.of("name", "path", "to", "retention", "trust");
+  private static final Set<String> TARGET = Set.of("name", "path", "to", "deltas", "retention", "trust", "encrypt_to");
 
   private JobFile() {}
 
@@ -112,8 +112,19 @@ public final class JobFile {
         Fields tf = new Fields(w, asMap(list.get(i), w), TARGET);
         Path path = tf.path("path", dir);
         String to = tf.string("to", null);
-        if ((path == null) == (to == null)) {
-          throw new JobFileException(w + ": give exactly one of path: (a local replica directory) and to: (host:port)");
+        Path deltas = tf.path("deltas", dir);
+        if ((path == null ? 0 : 1) + (to == null ? 0 : 1) + (deltas == null ? 0 : 1) != 1) {
+          throw new JobFileException(w + ": give exactly one of path: (a local replica directory), to: (host:port) and "
+              + "deltas: (a directory of delta files)");
+        }
+        Path encryptTo = tf.path("encrypt_to", dir);
+        if (encryptTo != null && deltas == null) {
+          throw new JobFileException(w + ": encrypt_to: is for deltas: targets (delta files at rest); a replica "
+              + "directory or a receiver applies what it receives");
+        }
+        if (deltas != null && (tf.raw("retention") != null || tf.raw("trust") != null)) {
+          throw new JobFileException(w + ": a deltas: target keeps every file (each needs the ones before it): no "
+              + "retention: or trust: there");
         }
         RetentionPolicy tr = retention(tf.raw("retention"), w + ": retention");
         if (to != null) {
@@ -125,15 +136,16 @@ public final class JobFile {
             throw new JobFileException(w + ": trust: is for local targets; a receiver verifies with its own --trust");
           }
         }
+        Path local = path != null ? path : deltas;
         String tn = tf.string("name", to != null ? to.replace(':', '_')
-            : path.getFileName() == null ? "target" + i : path.getFileName().toString());
+            : local.getFileName() == null ? "target" + i : local.getFileName().toString());
         if (!seen.add(tn)) {
           throw new JobFileException(w + ": two targets are named \"" + tn + "\" (give each a name:)");
         }
-        if (path != null && path.equals(volume)) {
+        if (local != null && local.equals(volume)) {
           throw new JobFileException(w + ": the target is the source volume itself");
         }
-        targets.add(new JobSpec.TargetSpec(tn, path, to, tr, tf.path("trust", dir)));
+        targets.add(new JobSpec.TargetSpec(tn, path, to, tr, tf.path("trust", dir), deltas, encryptTo));
       }
     }
     if (!targets.isEmpty() && key == null) {

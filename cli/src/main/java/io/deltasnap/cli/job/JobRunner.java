@@ -1,6 +1,7 @@
 package io.deltasnap.cli.job;
 
 import io.deltasnap.delta.Keys;
+import io.deltasnap.delta.Recipients;
 import io.deltasnap.delta.SignerKey;
 import io.deltasnap.delta.TrustedKeys;
 import io.deltasnap.engine.SnapshotInfo;
@@ -81,6 +82,11 @@ public final class JobRunner {
     for (JobSpec.TargetSpec t : spec.targets()) {
       if (t.to() != null) {
         out.add(new NetworkTarget(t.name(), t.to(), source.uuid(), key, ReplicationClient.Options.defaults()));
+        continue;
+      }
+      if (t.deltas() != null) {
+        out.add(new DeltaFilesTarget(t.name(), t.deltas(), source.uuid(),
+            t.encryptTo() == null ? null : Recipients.load(t.encryptTo())));
         continue;
       }
       Path trustFile = t.trust() != null ? t.trust() : spec.trust();

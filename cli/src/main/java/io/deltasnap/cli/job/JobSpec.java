@@ -35,10 +35,17 @@ public record JobSpec(String name, Path file, Path volume, Schedule schedule, Zo
    * @param to a network receiver {@code host:port} (or null)
    * @param retention retention on this target
    * @param trust trust file for this target (null: the job's)
+   * @param deltas a directory of delta files (or null): offline replication
+   * @param encryptTo recipients file the deltas of a {@code deltas} target are encrypted to (or null: plain)
    */
-  public record TargetSpec(String name, Path path, String to, RetentionPolicy retention, Path trust) {
+  public record TargetSpec(String name, Path path, String to, RetentionPolicy retention, Path trust, Path deltas,
+      Path encryptTo) {
+    public TargetSpec(String name, Path path, String to, RetentionPolicy retention, Path trust) {
+      this(name, path, to, retention, trust, null, null);
+    }
+
     public String where() {
-      return path != null ? path.toString() : to;
+      return path != null ? path.toString() : to != null ? to : deltas.toString();
     }
   }
 
