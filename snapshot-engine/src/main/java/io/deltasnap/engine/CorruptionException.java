@@ -1,7 +1,7 @@
 package io.deltasnap.engine;
 
 /** On-disk data failed a check (checksum, magic, bounds, ordering). Never returned as data. */
-public final class CorruptionException extends EngineException {
+public sealed class CorruptionException extends EngineException permits UnreadableCommitException {
   public CorruptionException(String message) {
     super(message);
   }

@@ -39,6 +39,9 @@ final class StoreChecker {
     long end = meta.space().end();
     used = new BitSet((int) Math.min(Integer.MAX_VALUE, end));
     used.set(0, 2);
+    if (meta.mirrorPage() != 0) {
+      claim(meta.mirrorPage(), 1, "superblock mirror");
+    }
     long exceptions = checkExceptions();
     long snapshots = checkTree(meta.snapshots(), "snapshot tree");
     // free-list pages and free extents

@@ -2,7 +2,9 @@ package io.deltasnap.engine;
 
 import io.deltasnap.engine.io.BlockFile;
 import io.deltasnap.engine.io.VolumeStorage;
+import io.deltasnap.engine.pdata.LostCommits;
 import io.deltasnap.engine.pdata.MetaStore;
+import io.deltasnap.engine.pdata.Superblocks;
 import io.deltasnap.engine.pdata.NodeCache;
 import io.deltasnap.engine.pdata.Pages;
 import io.deltasnap.engine.pdata.SpaceMap;
@@ -123,6 +125,14 @@ public final class Volume implements Closeable {
 
   /** Opens an existing volume at its last commit. */
   public static Volume open(VolumeStorage storage, long cacheBytes) throws IOException {
+    return openWith(storage, store -> MetaStore.open(store, storage.describe(), cacheBytes));
+  }
+
+  private interface MetaOpener {
+    MetaStore open(BlockFile store) throws IOException;
+  }
+
+  private static Volume openWith(VolumeStorage storage, MetaOpener opener) throws IOException {
     Closeable lock = storage.lock();
     BlockFile store = null;
     BlockFile origin = null;
@@ -131,7 +141,7 @@ public final class Volume implements Closeable {
         throw new InvalidRequestException(storage.describe() + " is not a deltasnap volume");
       }
       store = storage.openStore(false);
-      MetaStore meta = MetaStore.open(store, storage.describe(), cacheBytes);
+      MetaStore meta = opener.open(store);
       origin = storage.openOrigin(meta.durable().originPath(), false);
       if (origin.size() < meta.durable().volumeSize()) {
         throw new CorruptionException(storage.describe() + ": origin holds " + origin.size()
@@ -144,6 +154,99 @@ public final class Volume implements Closeable {
       closeQuietly(lock);
       throw e;
     }
+  }
+
+  /**
+   * What recovery could do for a volume whose open is refused because its newest commit is
+   * unreadable: the superblock copies as found, the older commit a rollback would open (-1: none,
+   * {@code rollbackProblem} says why) and what it would lose. {@code refusal} is null when the
+   * volume opens normally (nothing to recover).
+   */
+  public record RecoveryPlan(String refusal, List<String> superblocks, long rollbackCommit, String rollbackProblem,
+      LostCommits.Summary lost) {
+    public boolean canRollBack() {
+      return rollbackCommit >= 0;
+    }
+  }
+
+  /** Inspects a volume's superblock copies without changing anything; see {@link RecoveryPlan}. */
+  public static RecoveryPlan inspectDamaged(VolumeStorage storage) throws IOException {
+    try (Closeable lock = storage.lock()) {
+      if (!storage.storeExists()) {
+        throw new InvalidRequestException(storage.describe() + " is not a deltasnap volume");
+      }
+      try (BlockFile store = storage.openStore(false)) {
+        Pages pages = new Pages(store, storage.describe());
+        Superblocks.Choice choice = Superblocks.read(pages);
+        if (choice.chosen() != null) {
+          return new RecoveryPlan(null, choice.describe(), -1, "the newest commit is readable", null);
+        }
+        if (choice.rollback() == null) {
+          return new RecoveryPlan(choice.refusal(), choice.describe(), -1, "no superblock copy is readable", null);
+        }
+        MetaStore meta;
+        try {
+          meta = MetaStore.openRollback(store, storage.describe(), NodeCache.DEFAULT_BYTES, choice);
+        } catch (CorruptionException e) {
+          return new RecoveryPlan(choice.refusal(), choice.describe(), -1, e.getMessage(), null);
+        }
+        long v = choice.rollback().seq();
+        return new RecoveryPlan(choice.refusal(), choice.describe(), v, null,
+            LostCommits.scan(pages, Long.MAX_VALUE, v, meta.snapshots()));
+      }
+    }
+  }
+
+  /** A volume rolled back by {@link #rollBack}, with the plan that said what it lost. */
+  public record Recovered(Volume volume, RecoveryPlan plan) {}
+
+  /**
+   * The documented recovery for an unreadable newest commit: opens the older commit that survives,
+   * verifies the whole store at it ({@link #check()}) and only then commits it as the newest, with
+   * snapshot IDs and commit numbers moved past everything the lost commits used. Refuses if there
+   * is nothing to roll back to or the older commit is damaged too.
+   */
+  public static Recovered rollBack(VolumeStorage storage, long cacheBytes) throws IOException {
+    RecoveryPlan plan = inspectDamaged(storage);
+    if (plan.refusal() == null) {
+      throw new InvalidRequestException(storage.describe() + ": the newest commit is readable; nothing to roll back");
+    }
+    if (!plan.canRollBack()) {
+      throw new CorruptionException(storage.describe() + ": cannot roll back: " + plan.rollbackProblem());
+    }
+    Volume v = openWith(storage, store -> {
+      Superblocks.Choice choice = Superblocks.read(new Pages(store, storage.describe()));
+      return MetaStore.openRollback(store, storage.describe(), cacheBytes, choice);
+    });
+    try {
+      CheckReport r = v.check();
+      if (r.damaged()) {
+        throw new CorruptionException(storage.describe() + ": cannot roll back: commit " + plan.rollbackCommit()
+            + " is damaged too: " + String.join("; ", r.damage()));
+      }
+      v.meta.adoptRollback(plan.lost().newestSeq(), plan.lost().newestSnapshotId());
+      return new Recovered(v, plan);
+    } catch (IOException | RuntimeException e) {
+      v.close();
+      throw e;
+    }
+  }
+
+  /** The commit this volume was opened at (before any healing commit the open made). */
+  public long openedCommit() {
+    Superblocks.Choice c = meta.openedFrom();
+    Superblock at = c.chosen() != null ? c.chosen() : c.rollback();
+    return at.seq();
+  }
+
+  /** The superblock copies as the open found them, one line each. */
+  public List<String> superblockCopies() {
+    return meta.openedFrom().describe();
+  }
+
+  /** What the open repaired (damaged superblock copies rewritten, a format upgrade); empty if nothing. */
+  public List<String> repairedAtOpen() {
+    return meta.healed();
   }
 
   public static Volume open(VolumeStorage storage) throws IOException {

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.deltasnap.engine.pdata.Pages;
+import io.deltasnap.engine.pdata.Superblock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -50,8 +52,8 @@ class CorruptionTest {
     int reported = 0;
     int harmless = 0;
     for (int trial = 0; trial < 400; trial++) {
-      // skip the superblocks here; they have their own test below
-      long pos = 2L * Pages.PAGE_SIZE + (long) r.nextInt(image.length - 2 * Pages.PAGE_SIZE);
+      // skip the superblocks here; they have their own tests below
+      long pos = 3L * Pages.PAGE_SIZE + (long) r.nextInt(image.length - 3 * Pages.PAGE_SIZE);
       MemStorage damaged = st.reopened();
       damaged.store.poke(pos, (byte) (1 + r.nextInt(255)));
       try (Volume v = Volume.open(damaged, 64 * 1024)) {
@@ -70,29 +72,121 @@ class CorruptionTest {
     assertTrue(harmless + reported == 400);
   }
 
+  /** The commit a clean open of {@code st} finds, read without changing {@code st}. */
+  static long newestCommit(MemStorage st) throws IOException {
+    try (Volume v = Volume.open(st.reopened())) {
+      return v.openedCommit();
+    }
+  }
+
+  static void assertReadsAsModel(Volume v, VolumeModel m) throws IOException {
+    for (long id : new TreeMap<>(m.snaps).keySet()) {
+      ByteBuffer b = ByteBuffer.allocate(SIZE);
+      v.read(id, 0, b);
+      assertArrayEquals(m.view(id), b.array(), "snapshot " + id);
+    }
+    ByteBuffer o = ByteBuffer.allocate(SIZE);
+    v.read(Volume.ORIGIN, 0, o);
+    assertArrayEquals(m.view(Volume.ORIGIN), o.array(), "origin");
+  }
+
+  static MemStorage damaged(MemStorage st, long... pages) {
+    MemStorage d = st.reopened();
+    for (long p : pages) {
+      d.store.poke(p * Pages.PAGE_SIZE + 50, (byte) 0x40);
+    }
+    return d;
+  }
+
   @Test
-  void aDamagedNewestSuperblockFallsBackToThePreviousCommit() throws IOException {
+  void aDamagedNewestSuperblockSlotLosesNoCommit() throws IOException {
     VolumeModel m = new VolumeModel(SIZE);
     MemStorage st = build(m);
-    long seq;
-    try (Volume v = Volume.open(st.reopened())) {
-      seq = v.status().commitSeq();
+    long seq = newestCommit(st);
+    MemStorage d = damaged(st, seq % 2);
+    try (Volume v = Volume.open(d)) {
+      assertEquals(seq, v.openedCommit());
+      assertTrue(v.repairedAtOpen().toString().contains("slot " + (seq % 2)), v.repairedAtOpen().toString());
+      assertReadsAsModel(v, m);
     }
-    MemStorage damaged = st.reopened();
-    damaged.store.poke((seq & 1) * Pages.PAGE_SIZE + 50, (byte) 0x40);
-    try (Volume v = Volume.open(damaged)) {
-      assertEquals(seq - 1, v.status().commitSeq());
+    try (Volume v = Volume.open(d.reopened())) {
+      assertEquals(List.of(), v.repairedAtOpen(), "the first open healed every copy");
+      assertReadsAsModel(v, m);
     }
   }
 
   @Test
-  void twoDamagedSuperblocksAreReportedAtOpen() throws IOException {
+  void aDamagedMirrorOrOlderSlotLosesNoCommit() throws IOException {
+    VolumeModel m = new VolumeModel(SIZE);
+    MemStorage st = build(m);
+    long seq = newestCommit(st);
+    for (long page : new long[] {Superblock.NEW_STORE_MIRROR_PAGE, 1 - seq % 2}) {
+      try (Volume v = Volume.open(damaged(st, page))) {
+        assertEquals(seq, v.openedCommit(), "damage at page " + page);
+        assertReadsAsModel(v, m);
+      }
+    }
+  }
+
+  @Test
+  void bothSlotsDamagedOpenFromTheMirror() throws IOException {
+    VolumeModel m = new VolumeModel(SIZE);
+    MemStorage st = build(m);
+    long seq = newestCommit(st);
+    try (Volume v = Volume.open(damaged(st, 0, 1))) {
+      assertEquals(seq, v.openedCommit());
+      assertReadsAsModel(v, m);
+    }
+  }
+
+  /** The reproduction: a completed commit is never lost to damage of one copy, and two refuse. */
+  @Test
+  void theNewestCommitUnreadableIsRefusedNotRolledBack() throws IOException {
+    VolumeModel m = new VolumeModel(SIZE);
+    MemStorage st = new MemStorage();
+    Random r = new Random(3);
+    try (Volume v = Volume.create(st, CreateOptions.of(SIZE).withChunkSize(CHUNK))) {
+      byte[] d = new byte[SIZE];
+      r.nextBytes(d);
+      v.write(Volume.ORIGIN, 0, ByteBuffer.wrap(d));
+      m.write(Volume.ORIGIN, 0, d);
+      SnapshotInfo s = v.createSnapshot("one", false);
+      m.snapshot(s.id(), false);
+      byte[] e = new byte[SIZE / 4];
+      r.nextBytes(e);
+      v.write(Volume.ORIGIN, 0, ByteBuffer.wrap(e)); // preserves snapshot 1's chunks, then overwrites
+      m.write(Volume.ORIGIN, 0, e);
+    }
+    long seq = newestCommit(st);
+    MemStorage d = damaged(st, Superblock.NEW_STORE_MIRROR_PAGE, seq % 2);
+    UnreadableCommitException ex = assertThrows(UnreadableCommitException.class, () -> Volume.open(d));
+    assertTrue(ex.getMessage().contains("page 2") && ex.getMessage().contains("page " + (seq % 2)), ex.getMessage());
+    assertEquals(seq - 1, ex.choice().rollback().seq());
+    byte[] before = d.store.image();
+    Volume.RecoveryPlan plan = Volume.inspectDamaged(d);
+    assertArrayEquals(before, d.store.image(), "inspecting changes nothing");
+    assertEquals(seq - 1, plan.rollbackCommit());
+    assertTrue(plan.lost().newestSeq() >= seq, plan.lost().describe());
+    assertTrue(plan.lost().chunkCount() > 0, "the lost commit preserved chunks: " + plan.lost().describe());
+    // the documented recovery: roll back, knowingly
+    Volume.Recovered rec = Volume.rollBack(d, 1 << 20);
+    try (Volume v = rec.volume()) {
+      assertEquals(seq - 1, v.openedCommit());
+      assertTrue(!v.check().damaged());
+      SnapshotInfo next = v.createSnapshot("after", false);
+      assertTrue(next.id() > plan.lost().newestSnapshotId() && next.id() > 1, "IDs never go back: " + next.id());
+    }
+    try (Volume v = Volume.open(d.reopened())) {
+      assertEquals(List.of(), v.repairedAtOpen());
+    }
+  }
+
+  @Test
+  void allThreeCopiesDamagedAreReportedAtOpen() throws IOException {
     MemStorage st = build(new VolumeModel(SIZE));
-    MemStorage damaged = st.reopened();
-    damaged.store.poke(10, (byte) 1);
-    damaged.store.poke(Pages.PAGE_SIZE + 10, (byte) 1);
-    CorruptionException e = assertThrows(CorruptionException.class, () -> Volume.open(damaged));
-    assertTrue(e.getMessage().contains("no valid superblock"), e.getMessage());
+    CorruptionException e = assertThrows(CorruptionException.class,
+        () -> Volume.open(damaged(st, 0, 1, Superblock.NEW_STORE_MIRROR_PAGE)));
+    assertTrue(e.getMessage().contains("no valid superblock") && e.getMessage().contains("page 2"), e.getMessage());
   }
 
   @Test

@@ -181,7 +181,7 @@ class CrashRecoveryTest {
       assertTrue(run.viewsAtSeq.size() <= 1, "committed store does not open: " + e.getMessage());
       return;
     }
-    long seq = v.status().commitSeq();
+    long seq = v.openedCommit();
     TreeMap<Long, byte[]> want = run.viewsAtSeq.get(seq);
     if (want == null) {
       long maxSeen = run.viewsAtSeq.keySet().stream().mapToLong(Long::longValue).max().orElse(0);

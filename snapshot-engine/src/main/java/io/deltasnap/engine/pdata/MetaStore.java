@@ -2,9 +2,9 @@ package io.deltasnap.engine.pdata;
 
 import io.deltasnap.engine.CorruptionException;
 import io.deltasnap.engine.EngineException;
+import io.deltasnap.engine.UnreadableCommitException;
 import io.deltasnap.engine.io.BlockFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -17,10 +17,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Commit protocol (group commit): every change made under the tree lock belongs to the open
  * transaction, numbered {@link #openSeq()}. {@link #commit(long)} writes the dirty nodes and the
- * free list to free pages, syncs the store, writes the superblock for that sequence to its
- * alternating slot and syncs again. Concurrent committers that wait for a sequence another
- * thread already made durable return at once. After a crash at any instant, {@link #open} finds
- * exactly the last superblock whose write completed.
+ * free list to free pages and syncs the store; writes the superblock for that sequence to the
+ * mirror page and syncs; then to its alternating slot and syncs again. The commit is durable once
+ * the mirror is. Concurrent committers that wait for a sequence another thread already made
+ * durable return at once. After a crash at any instant, {@link #open} finds the last commit whose
+ * mirror write completed, or the one before it; after one damaged copy at any time, still the last
+ * commit; after two, it refuses ({@link Superblocks} states the rules).
+ *
+ * <p>An open that finds a copy damaged, stale or missing (a version-1 store has no mirror) heals
+ * by committing twice, so every copy is current again; {@link #healed()} says what it repaired.
  *
  * <p>Invariant: a page referenced by the last durable commit is never written (it is released,
  * and becomes free only when the next commit is durable).
@@ -44,6 +49,9 @@ public final class MetaStore {
   private long capacityPages;
   private volatile IOException failed;
   private long commits;
+  private long mirrorPage;
+  private Superblocks.Choice openedFrom;
+  private List<String> healed = List.of();
 
   private MetaStore(Pages pages, Superblock sb, long cacheBytes, List<Long> freeChain, SpaceMap space)
       throws IOException {
@@ -60,46 +68,130 @@ public final class MetaStore {
     this.nextSnapshotId = sb.nextSnapshotId();
     this.flags = sb.flags();
     this.capacityPages = sb.capacityPages();
+    this.mirrorPage = sb.mirrorPage();
   }
 
-  /** Writes a new, empty store (both superblock slots) and opens it. */
+  /** Writes a new, empty store (both superblock slots and the mirror) and opens it. */
   public static MetaStore create(BlockFile file, String name, UUID uuid, long volumeSize, int chunkSize,
       int flags, String originPath, long cacheBytes) throws IOException {
     Pages pages = new Pages(file, name);
+    long mirror = Superblock.NEW_STORE_MIRROR_PAGE;
     Superblock sb = new Superblock(1, uuid, volumeSize, chunkSize, flags, 0, 0, 0, 0, 1,
-        Pages.FIRST_DATA_PAGE, 0, System.currentTimeMillis(), 0, originPath);
+        mirror + 1, 0, System.currentTimeMillis(), 0, mirror, originPath);
     file.truncate(0);
     pages.writePage(0, sb.withSeq(0).encode());
     pages.writePage(1, sb.encode());
+    pages.writePage(mirror, sb.encode());
     file.sync();
-    return new MetaStore(pages, sb, cacheBytes, List.of(), new SpaceMap(sb.storeEnd(), Long.MAX_VALUE));
+    MetaStore m = new MetaStore(pages, sb, cacheBytes, List.of(), new SpaceMap(sb.storeEnd(), Long.MAX_VALUE));
+    m.openedFrom = Superblocks.read(pages);
+    return m;
   }
 
-  /** Opens the last committed state: the valid superblock with the highest sequence. */
+  /**
+   * Opens the last committed state as {@link Superblocks} chooses it, healing damaged or stale
+   * copies; refuses with {@link UnreadableCommitException} when the newest commit cannot be read.
+   */
   public static MetaStore open(BlockFile file, String name, long cacheBytes) throws IOException {
     Pages pages = new Pages(file, name);
-    Superblock best = null;
-    List<String> problems = new ArrayList<>();
-    for (long slot = 0; slot < 2; slot++) {
-      try {
-        Superblock sb = Superblock.decode(pages.readPage(slot), name + ": page " + slot + " ");
-        if (Superblock.pageOf(sb.seq()) != slot) {
-          throw new CorruptionException(name + ": superblock sequence " + sb.seq() + " found in slot " + slot);
-        }
-        if (best == null || sb.seq() > best.seq()) {
-          best = sb;
-        }
-      } catch (CorruptionException e) {
-        problems.add(e.getMessage());
+    Superblocks.Choice choice = Superblocks.read(pages);
+    if (choice.chosen() == null) {
+      throw new UnreadableCommitException(choice);
+    }
+    MetaStore m = load(pages, choice.chosen(), cacheBytes);
+    m.openedFrom = choice;
+    if (!choice.clean()) {
+      m.heal(choice);
+    }
+    return m;
+  }
+
+  /**
+   * Opens the older commit a refused open offered ({@link Superblocks.Choice#rollback()}): the
+   * documented recovery when the newest commit is unreadable. The caller checks the state before
+   * trusting it; nothing is written until it commits.
+   */
+  public static MetaStore openRollback(BlockFile file, String name, long cacheBytes, Superblocks.Choice choice)
+      throws IOException {
+    if (choice.rollback() == null) {
+      throw new CorruptionException(name + ": no older commit to roll back to: " + choice.refusal());
+    }
+    MetaStore m = load(new Pages(file, name), choice.rollback(), cacheBytes);
+    m.openedFrom = choice;
+    return m;
+  }
+
+  private static MetaStore load(Pages pages, Superblock sb, long cacheBytes) throws IOException {
+    long limit = sb.capacityPages() == 0 ? Long.MAX_VALUE : sb.capacityPages();
+    SpaceMap space = new SpaceMap(sb.storeEnd(), limit);
+    List<Long> chain = FreeList.load(pages, sb.freeListHead(), sb.storeEnd(), space);
+    if (sb.hasMirror() && space.isFree(sb.mirrorPage(), 1)) {
+      throw new CorruptionException(pages.name() + ": page " + sb.mirrorPage()
+          + " is the superblock mirror and also on the free list");
+    }
+    return new MetaStore(pages, sb, cacheBytes, chain, space);
+  }
+
+  /** Rewrites every superblock copy from the state opened: two commits reach both slots. */
+  public void heal(Superblocks.Choice choice) throws IOException {
+    List<String> done = new ArrayList<>();
+    treeLock.writeLock().lock();
+    try {
+      if (mirrorPage == 0) {
+        mirrorPage = space.allocate(1);
+        done.add("upgraded the store to format " + Superblock.FORMAT_VERSION + ": superblock mirror at page "
+            + mirrorPage);
+      }
+    } finally {
+      treeLock.writeLock().unlock();
+    }
+    for (Superblocks.Copy c : choice.copies()) {
+      if (!c.valid()) {
+        done.add("rewrote " + c.place() + " (page " + c.page() + "), which was damaged: " + c.problem());
       }
     }
-    if (best == null) {
-      throw new CorruptionException(name + ": no valid superblock: " + String.join("; ", problems));
+    force(openSeqLocked());
+    force(openSeqLocked());
+    healed = List.copyOf(done);
+  }
+
+  private long openSeqLocked() {
+    treeLock.readLock().lock();
+    try {
+      return openSeq;
+    } finally {
+      treeLock.readLock().unlock();
     }
-    long limit = best.capacityPages() == 0 ? Long.MAX_VALUE : best.capacityPages();
-    SpaceMap space = new SpaceMap(best.storeEnd(), limit);
-    List<Long> chain = FreeList.load(pages, best.freeListHead(), best.storeEnd(), space);
-    return new MetaStore(pages, best, cacheBytes, chain, space);
+  }
+
+  /**
+   * Makes a rolled-back state the newest commit: commit numbers and snapshot IDs move past those
+   * the lost commits used (IDs are never reused), then every superblock copy is rewritten.
+   */
+  public void adoptRollback(long newestLostSeq, long newestLostSnapshotId) throws IOException {
+    treeLock.writeLock().lock();
+    try {
+      openSeq = Math.max(openSeq, newestLostSeq + 1);
+      reserveSnapshotId(newestLostSnapshotId);
+    } finally {
+      treeLock.writeLock().unlock();
+    }
+    heal(openedFrom);
+  }
+
+  /** What the open found: every superblock copy, and which one it believed. */
+  public Superblocks.Choice openedFrom() {
+    return openedFrom;
+  }
+
+  /** What the open repaired (damaged or stale superblock copies rewritten, a format upgrade). */
+  public List<String> healed() {
+    return healed;
+  }
+
+  /** The page that holds the superblock mirror. */
+  public long mirrorPage() {
+    return mirrorPage;
   }
 
   public Superblock durable() {
@@ -192,9 +284,17 @@ public final class MetaStore {
    * of another thread already did.
    */
   public void commit(long seq) throws IOException {
+    commit(seq, false);
+  }
+
+  private void force(long seq) throws IOException {
+    commit(seq, true);
+  }
+
+  private void commit(long seq, boolean force) throws IOException {
     commitLock.lock();
     try {
-      if (durable.seq() >= seq) {
+      if (durable.seq() >= seq && !force) {
         return;
       }
       checkUsable();
@@ -214,7 +314,7 @@ public final class MetaStore {
         Superblock d = durable;
         next = new Superblock(s, d.uuid(), d.volumeSize(), d.chunkSize(), flags, excRoot, exceptions.count(),
             snapRoot, snapshots.count(), nextSnapshotId, space.end(), freeChain.isEmpty() ? 0 : freeChain.get(0),
-            d.created(), capacityPages, d.originPath());
+            d.created(), capacityPages, mirrorPage, d.originPath());
         openSeq = s + 1;
       } catch (IOException | RuntimeException e) {
         failed = e instanceof IOException io ? io : new IOException(e);
@@ -224,8 +324,9 @@ public final class MetaStore {
       }
       try {
         pages.file().sync();
-        ByteBuffer sb = next.encode();
-        pages.writePage(Superblock.pageOf(next.seq()), sb);
+        pages.writePage(mirrorPage, next.encode()); // durable from here: see Superblocks
+        pages.file().sync();
+        pages.writePage(next.seq() % 2, next.encode());
         pages.file().sync();
       } catch (IOException e) {
         failed = e;

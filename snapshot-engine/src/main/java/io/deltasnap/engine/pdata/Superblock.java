@@ -6,14 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 /**
- * The root of a committed state. Two copies alternate at pages 0 and 1 (sequence {@code s} goes to
- * page {@code s % 2}); opening picks the valid one with the highest sequence, so a torn
- * superblock write falls back to the previous commit. Little-endian, 4096 bytes:
+ * The root of a committed state. Little-endian, 4096 bytes:
  *
  * <pre>
  * offset size field
  *    0    8   magic "DSNAPSB1"
- *    8    4   format version (1)
+ *    8    4   format version (2; version 1 lacks the mirror and keeps the origin path at 128)
  *   12    4   page size (4096)
  *   16    8   sequence: the commit number; also the birth epoch of entries it wrote
  *   24   16   volume UUID (most, least significant)
@@ -29,10 +27,15 @@ import java.util.UUID;
  *  104    8   first free-list page (0 = no free space recorded)
  *  112    8   creation time, epoch milliseconds
  *  120    8   store capacity limit in pages (0 = none)
- *  128    2   origin path length L (0 = the origin file inside the volume), L ≤ 3900
- *  130    L   origin path, UTF-8
+ *  128    8   mirror page: where every commit's superblock is also written (version 2)
+ *  136    8   reserved, zero
+ *  144    2   origin path length L (0 = the origin file inside the volume), L &le; 3900
+ *  146    L   origin path, UTF-8
  * 4092    4   crc32c of bytes [0, 4092)
  * </pre>
+ *
+ * <p>Where the copies live and which one an open believes is {@link Superblocks}' business: each
+ * commit writes its superblock to the mirror page, then to slot {@code seq % 2} (page 0 or 1).
  */
 public record Superblock(
     long seq,
@@ -49,9 +52,18 @@ public record Superblock(
     long freeListHead,
     long created,
     long capacityPages,
+    long mirrorPage,
     String originPath) {
 
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
+  /** The version before the mirror copy; still read, and upgraded at the first writable open. */
+  public static final int LEGACY_VERSION = 1;
+  /** Where a store created by this version keeps its mirror copy (the first data page). */
+  public static final long NEW_STORE_MIRROR_PAGE = Pages.FIRST_DATA_PAGE;
+  static final int MIRROR_OFFSET = 128;
+  static final int PATH_OFFSET = 144;
+  static final int LEGACY_PATH_OFFSET = 128;
+  static final int CRC_OFFSET = Pages.PAGE_SIZE - 4;
   public static final int FLAG_DROP_OLDEST = 1;
   static final byte[] MAGIC = "DSNAPSB1".getBytes(StandardCharsets.US_ASCII);
   static final int MAX_ORIGIN_PATH = 3900;
@@ -64,7 +76,17 @@ public record Superblock(
 
   public Superblock withSeq(long s) {
     return new Superblock(s, uuid, volumeSize, chunkSize, flags, exceptionRoot, exceptionCount, snapshotRoot,
-        snapshotCount, nextSnapshotId, storeEnd, freeListHead, created, capacityPages, originPath);
+        snapshotCount, nextSnapshotId, storeEnd, freeListHead, created, capacityPages, mirrorPage, originPath);
+  }
+
+  public Superblock withMirror(long page) {
+    return new Superblock(seq, uuid, volumeSize, chunkSize, flags, exceptionRoot, exceptionCount, snapshotRoot,
+        snapshotCount, nextSnapshotId, storeEnd, freeListHead, created, capacityPages, page, originPath);
+  }
+
+  /** Whether this superblock names a mirror page (version 1 stores have none until upgraded). */
+  public boolean hasMirror() {
+    return mirrorPage != 0;
   }
 
   public ByteBuffer encode() {
@@ -91,19 +113,18 @@ public record Superblock(
     b.putLong(freeListHead);
     b.putLong(created);
     b.putLong(capacityPages);
-    b.putShort((short) path.length);
-    b.put(path);
-    b.putInt(Pages.PAGE_SIZE - 4, Pages.crc(b, 0, Pages.PAGE_SIZE - 4));
+    b.putLong(MIRROR_OFFSET, mirrorPage);
+    b.putShort(PATH_OFFSET, (short) path.length);
+    b.put(PATH_OFFSET + 2, path);
+    b.putInt(CRC_OFFSET, Pages.crc(b, 0, CRC_OFFSET));
     b.clear();
     return b;
   }
 
-  /** Decodes and validates a superblock read from {@code page}; names the first bad field. */
+  /** Decodes and validates a superblock of either version; names the first bad field. */
   public static Superblock decode(ByteBuffer b, String where) throws CorruptionException {
-    String at = where + " superblock " + (b.limit() > 0 ? "" : "");
-    int stored = b.getInt(Pages.PAGE_SIZE - 4);
-    int actual = Pages.crc(b, 0, Pages.PAGE_SIZE - 4);
-    if (stored != actual) {
+    String at = where + " superblock: ";
+    if (b.getInt(CRC_OFFSET) != Pages.crc(b, 0, CRC_OFFSET)) {
       throw new CorruptionException(at + "checksum mismatch");
     }
     byte[] magic = new byte[8];
@@ -112,14 +133,17 @@ public record Superblock(
       throw new CorruptionException(at + "bad magic (not a deltasnap store)");
     }
     int version = b.getInt(8);
-    if (version != FORMAT_VERSION) {
+    if (version != FORMAT_VERSION && version != LEGACY_VERSION) {
       throw new CorruptionException(at + "format version " + version + " is not supported (expected "
-          + FORMAT_VERSION + ")");
+          + LEGACY_VERSION + " or " + FORMAT_VERSION + ")");
     }
     if (b.getInt(12) != Pages.PAGE_SIZE) {
       throw new CorruptionException(at + "page size " + b.getInt(12) + ", expected " + Pages.PAGE_SIZE);
     }
     long seq = b.getLong(16);
+    if (seq < 0) {
+      throw new CorruptionException(at + "sequence " + seq + " out of bounds");
+    }
     UUID uuid = new UUID(b.getLong(24), b.getLong(32));
     long size = b.getLong(40);
     int chunk = b.getInt(48);
@@ -130,23 +154,37 @@ public record Superblock(
       throw new CorruptionException(at + "volume size " + size + " out of bounds");
     }
     long storeEnd = b.getLong(96);
-    long[] pages = {b.getLong(56), b.getLong(72), b.getLong(104)};
+    if (storeEnd < Pages.FIRST_DATA_PAGE) {
+      throw new CorruptionException(at + "store end " + storeEnd + " out of bounds");
+    }
+    long mirror = version == LEGACY_VERSION ? 0 : b.getLong(MIRROR_OFFSET);
+    if (version == FORMAT_VERSION && mirror == 0) {
+      throw new CorruptionException(at + "no mirror page recorded");
+    }
+    long[] pages = {b.getLong(56), b.getLong(72), b.getLong(104), mirror};
     for (long p : pages) {
       if (p != 0 && (p < Pages.FIRST_DATA_PAGE || p >= storeEnd)) {
-        throw new CorruptionException(at + "root page " + p + " outside the store [2, " + storeEnd + ")");
+        throw new CorruptionException(at + "page " + p + " named by the superblock lies outside the store [2, "
+            + storeEnd + ")");
       }
     }
-    int plen = b.getShort(128) & 0xffff;
+    long excCount = b.getLong(64);
+    long snapCount = b.getLong(80);
+    if (excCount < 0 || snapCount < 0) {
+      throw new CorruptionException(at + "tree entry counts " + excCount + ", " + snapCount + " out of bounds");
+    }
+    int pathAt = version == LEGACY_VERSION ? LEGACY_PATH_OFFSET : PATH_OFFSET;
+    int plen = b.getShort(pathAt) & 0xffff;
     if (plen > MAX_ORIGIN_PATH) {
       throw new CorruptionException(at + "origin path length " + plen + " out of bounds");
     }
     byte[] path = new byte[plen];
-    b.get(130, path);
+    b.get(pathAt + 2, path);
     long nextId = b.getLong(88);
     if (nextId < 1) {
       throw new CorruptionException(at + "next snapshot ID " + nextId + " out of bounds");
     }
-    return new Superblock(seq, uuid, size, chunk, b.getInt(52), pages[0], b.getLong(64), pages[1], b.getLong(80),
-        nextId, storeEnd, pages[2], b.getLong(112), b.getLong(120), Utf8.decode(path, at + "origin path"));
+    return new Superblock(seq, uuid, size, chunk, b.getInt(52), pages[0], excCount, pages[1], snapCount,
+        nextId, storeEnd, pages[2], b.getLong(112), b.getLong(120), mirror, Utf8.decode(path, at + "origin path"));
   }
 }
