@@ -26,6 +26,8 @@ final class StoreChecker {
   private final List<String> damage = new ArrayList<>();
   private final List<String> leaks = new ArrayList<>();
   private BitSet used;
+  private CheckReport report;
+  private final java.util.TreeMap<Long, String> kinds = new java.util.TreeMap<>();
   private long nodes;
   private long copies;
 
@@ -61,8 +63,21 @@ final class StoreChecker {
       report(leaks, "pages " + p + ".." + (stop - 1) + " are neither free nor referenced");
       p = stop - 1;
     }
-    return new CheckReport(nodes, exceptions, copies, snapshots, end, free, leaked, List.copyOf(damage),
-        List.copyOf(leaks));
+    report = new CheckReport(nodes, exceptions, copies, snapshots, end, free, leaked, List.copyOf(damage),
+        List.copyOf(leaks), meta.openedFrom().describe(), meta.healed());
+    return report;
+  }
+
+  CheckReport report() {
+    return report;
+  }
+
+  /** After {@link #check()}: what each claimed page holds (for damage campaigns in tests). */
+  java.util.NavigableMap<Long, String> pageKinds() {
+    java.util.TreeMap<Long, String> all = new java.util.TreeMap<>(kinds);
+    all.put(0L, "superblock slot");
+    all.put(1L, "superblock slot");
+    return all;
   }
 
   private long checkTree(BTree tree, String what) throws IOException {
@@ -71,6 +86,7 @@ final class StoreChecker {
       tree.walkNodes((page, level, entries) -> {
         nodes++;
         claim(page, 1, what + " node");
+        kinds.put(page, what + " node, level " + level);
       });
       tree.walkFrom(Long.MIN_VALUE, Long.MIN_VALUE, e -> {
         count[0]++;
@@ -164,6 +180,9 @@ final class StoreChecker {
     }
     int from = (int) page;
     int to = (int) (page + n);
+    for (long p = page; p < page + n; p++) {
+      kinds.putIfAbsent(p, what.startsWith("copy of chunk") ? "preserved copy" : what);
+    }
     int twice = used.nextSetBit(from);
     if (twice >= 0 && twice < to) {
       report(damage, what + " at page " + twice + " is also claimed by something else");

@@ -1253,12 +1253,23 @@ public final class Volume implements Closeable {
    * Verifies the whole store without changing it: checksums of every node and copy, the tree's
    * ordering and range invariants, and the space accounting. Readers go on meanwhile.
    */
+  /** What each page of the store holds, as check finds it: for damage campaigns in tests. */
+  java.util.NavigableMap<Long, String> pageKinds() throws IOException {
+    return checked().pageKinds();
+  }
+
   public CheckReport check() throws IOException {
+    return checked().report();
+  }
+
+  private StoreChecker checked() throws IOException {
     volumeLock.writeLock().lock(); // a stable store: no commit while pages are being accounted
     try {
       meta.treeLock().readLock().lock();
       try {
-        return new StoreChecker(meta, this::chunkLength, chunkCount()).check();
+        StoreChecker c = new StoreChecker(meta, this::chunkLength, chunkCount());
+        c.check();
+        return c;
       } finally {
         meta.treeLock().readLock().unlock();
       }
@@ -1266,6 +1277,7 @@ public final class Volume implements Closeable {
       volumeLock.writeLock().unlock();
     }
   }
+
 
   /** The persistent layer, for tools inside the engine (checks, benchmarks). */
   MetaStore meta() {

@@ -9,6 +9,7 @@ import io.deltasnap.engine.pdata.Pages;
 import io.deltasnap.engine.pdata.Superblock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
@@ -178,6 +179,32 @@ class CorruptionTest {
     }
     try (Volume v = Volume.open(d.reopened())) {
       assertEquals(List.of(), v.repairedAtOpen());
+    }
+  }
+
+  @Test
+  void aVersion1StoreOpensAndIsUpgradedToTheMirrorFormat() throws IOException {
+    VolumeModel m = new VolumeModel(SIZE);
+    MemStorage st = build(m);
+    byte[] img = st.store.image();
+    for (int slot = 0; slot < 2; slot++) { // as version 1 wrote them; page 2 was then an ordinary page
+      ByteBuffer v2 = ByteBuffer.wrap(img, slot * Pages.PAGE_SIZE, Pages.PAGE_SIZE).slice().order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer v1 = io.deltasnap.engine.pdata.SuperblocksTestAccess.toVersion1(v2);
+      System.arraycopy(v1.array(), 0, img, slot * Pages.PAGE_SIZE, Pages.PAGE_SIZE);
+    }
+    java.util.Arrays.fill(img, 2 * Pages.PAGE_SIZE, 3 * Pages.PAGE_SIZE, (byte) 0);
+    MemStorage legacy = new MemStorage(new MemBlockFile.Faults(), img, st.origin.image());
+    long seq;
+    try (Volume v = Volume.open(legacy)) {
+      seq = v.openedCommit();
+      assertTrue(v.repairedAtOpen().toString().contains("upgraded"), v.repairedAtOpen().toString());
+      assertReadsAsModel(v, m);
+    }
+    try (Volume v = Volume.open(legacy.reopened())) {
+      assertEquals(List.of(), v.repairedAtOpen());
+      assertTrue(v.openedCommit() > seq);
+      assertTrue(!v.check().damaged(), v.check().damage().toString());
+      assertReadsAsModel(v, m);
     }
   }
 

@@ -16,7 +16,7 @@ public final class MemStorage implements VolumeStorage {
     this(new MemBlockFile.Faults(), null, null);
   }
 
-  private MemStorage(MemBlockFile.Faults faults, byte[] store, byte[] origin) {
+  MemStorage(MemBlockFile.Faults faults, byte[] store, byte[] origin) {
     this.faults = faults;
     this.store = store == null ? null : new MemBlockFile(faults, store);
     this.origin = origin == null ? null : new MemBlockFile(faults, origin);
