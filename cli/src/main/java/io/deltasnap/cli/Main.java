@@ -31,6 +31,7 @@ public final class Main implements Runnable {
       DiffCommand.class,
       RestoreCommand.class,
       CheckCommand.class,
+      RecoverCommand.class,
       SetCommand.class,
       ServeCommand.class,
       KeygenCommand.class,
@@ -45,7 +46,7 @@ public final class Main implements Runnable {
    * annotations): finding the invoked command by name does not parse sixteen classes' annotations.
    */
   static final List<String> NAMES = List.of("help", "init", "write", "read", "snapshot", "status", "diff", "restore",
-      "check", "set", "serve", "keygen", "delta", "job", "demo", "send", "receive");
+      "check", "recover", "set", "serve", "keygen", "delta", "job", "demo", "send", "receive");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

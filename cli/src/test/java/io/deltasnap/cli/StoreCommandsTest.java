@@ -62,6 +62,67 @@ class StoreCommandsTest {
     assertTrue(r.stderr().startsWith("deltasnap: "), r.stderr());
   }
 
+  /** Flips a byte of store page {@code page}. */
+  static void damagePage(Path store, long page) throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(store.toFile(), "rw")) {
+      f.seek(page * 4096 + 60);
+      int b = f.read();
+      f.seek(page * 4096 + 60);
+      f.write(b ^ 0x21);
+    }
+  }
+
+  /** The slot (0 or 1) holding the newer commit, read straight from the superblocks. */
+  static long newestSlot(Path store) throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(store.toFile(), "r")) {
+      long[] seq = new long[2];
+      for (int s = 0; s < 2; s++) {
+        f.seek(s * 4096L + 16);
+        seq[s] = Long.reverseBytes(f.readLong());
+      }
+      return seq[0] > seq[1] ? 0 : 1;
+    }
+  }
+
+  @Test
+  void aDamagedNewestSuperblockLosesNothingAndTwoDamagedCopiesWaitForRecover() throws Exception {
+    String v = tmp.resolve("v").toString();
+    Path store = tmp.resolve("v/store");
+    byte[] data = Cli.random(1 << 20, 8);
+    Cli.ok("init", v, "--size", "1M", "--chunk-size", "4K");
+    Cli.ok(data, "write", v, "--offset", "0");
+    Cli.ok("snapshot", "create", v);
+    Cli.ok(Cli.random(256 << 10, 9), "write", v, "--offset", "0");
+    // the reproduction: one flipped byte in the newest superblock
+    damagePage(store, newestSlot(store));
+    assertTrue(java.util.Arrays.equals(data, Cli.ok("read", v, "--snapshot", "1").stdout()),
+        "snapshot 1 reads its own data");
+    String healthy = Cli.ok("check", v, "--json").out();
+    assertTrue(healthy.contains("\"healthy\": true") && healthy.contains("superblock"), healthy);
+    // a write whose commit preserves 64 chunks, then the mirror and the newest slot damaged:
+    // refused, never rolled back silently
+    Cli.ok(Cli.random(256 << 10, 10), "write", v, "--offset", "524288");
+    damagePage(store, 2);
+    damagePage(store, newestSlot(store));
+    byte[] before = Files.readAllBytes(store);
+    Cli.Result read = Cli.run("read", v, "--snapshot", "1");
+    assertEquals(1, read.exit());
+    assertTrue(read.stderr().startsWith("deltasnap: ") && read.stderr().contains("newest commit is unreadable")
+        && read.stderr().contains("page 2"), read.stderr());
+    Cli.Result check = Cli.run("check", v);
+    assertEquals(1, check.exit());
+    assertTrue(check.out().contains("recover " + v + " --rollback") && check.out().contains("chunks"), check.out());
+    Cli.Result plan = Cli.run("recover", v, "--json");
+    assertEquals(1, plan.exit());
+    assertTrue(plan.out().contains("\"canRollBack\": true")
+        && plan.out().matches("(?s).*\"chunksAtRiskCount\": [1-9].*"), plan.out());
+    assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(store)), "check and recover changed the store");
+    String done = Cli.ok("recover", v, "--rollback", "--json").out();
+    assertTrue(done.contains("\"rolledBackTo\""), done);
+    assertTrue(Cli.ok("check", v).out().contains("store is healthy"));
+    assertEquals(0, Cli.run("recover", v).exit(), "nothing left to recover");
+  }
+
   @Test
   void aFullStoreRefusesOrDropsTheOldestAsConfigured() {
     String v = tmp.resolve("v").toString();
