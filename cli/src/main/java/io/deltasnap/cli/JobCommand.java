@@ -257,7 +257,7 @@ final class JobCommand implements Runnable {
       }
       Volume v;
       try {
-        v = Volume.open(new DirectoryStorage(dir), common.cacheBytes());
+        v = VolumeSource.reportRepairs(Volume.open(new DirectoryStorage(dir), common.cacheBytes()));
       } catch (VolumeBusyException e) {
         throw new Main.UserError(e.getMessage() + "; a job daemon needs the volume for itself (run 'job run' from a "
             + "timer instead: a serving process carries it out)");

@@ -58,7 +58,7 @@ final class ServeCommand extends VolumeCommand {
     if (!Files.isDirectory(dir)) {
       throw new Main.UserError("no volume at " + dir);
     }
-    Volume v = Volume.open(new DirectoryStorage(dir), common.cacheBytes());
+    Volume v = VolumeSource.reportRepairs(Volume.open(new DirectoryStorage(dir), common.cacheBytes()));
     NbdServer server;
     ControlSocket control = null;
     try {

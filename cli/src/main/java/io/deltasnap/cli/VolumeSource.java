@@ -17,13 +17,24 @@ class VolumeSource {
       throw new Main.UserError("no volume at " + dir + " (create one with 'deltasnap init')");
     }
     try {
-      return new VolumeHandle(Volume.open(new DirectoryStorage(dir), cacheBytes), true);
+      return new VolumeHandle(reportRepairs(Volume.open(new DirectoryStorage(dir), cacheBytes)), true);
     } catch (VolumeBusyException e) {
       if (forwardable && Files.exists(ControlSocket.path(dir))) {
         throw new ControlSocket.Forward(dir);
       }
       throw e;
     }
+  }
+
+  /**
+   * Says on stderr what the open repaired (a damaged superblock copy rewritten from the others, a
+   * format upgrade): the damage was survivable, but the disk that caused it deserves a look.
+   */
+  static Volume reportRepairs(Volume v) {
+    for (String r : v.repairedAtOpen()) {
+      System.err.println("deltasnap: warning: " + v.name() + ": " + r);
+    }
+    return v;
   }
 
   /** Lends {@code served} to commands naming its directory; opens any other. */

@@ -35,7 +35,7 @@ public final class LostCommits {
 
     public String describe() {
       if (losesNothing()) {
-        return "no node newer than commit " + since + " was found: a rollback loses no recorded change";
+        return "nothing: no tree node newer than commit " + since + " was found";
       }
       return "commits " + (since + 1) + ".." + newestSeq + " (" + nodes + " nodes): " + snapshotCount
           + " snapshots created " + (snapshots.isEmpty() ? "" : snapshots + " ") + "and copies of " + chunkCount
