@@ -54,6 +54,9 @@ class StoreDecodersFuzzTest {
     void anySuperblockPageIsDecodedAndReEncodesStablyOrIsRefusedAsCorrupt(byte[] input) {
         for (ByteBuffer page : asWrittenAndResealed(input, Pages.PAGE_SIZE - 4, 0, Pages.PAGE_SIZE - 4)) {
             PAGE.parse("superblock", () -> Superblock.decode(page, "fuzz")).ifPresent(sb -> {
+                if (!sb.hasMirror()) {
+                    return; // a version-1 page: read for the upgrade, never written again
+                }
                 Superblock again = PAGE.parse("re-encoded superblock", () -> Superblock.decode(sb.encode(), "fuzz"))
                         .orElseThrow(() -> new AssertionError("a decoded superblock re-encodes to a page it refuses: " + sb));
                 assertEquals(sb, again, "a decoded superblock re-encodes to itself");
@@ -144,10 +147,12 @@ class StoreDecodersFuzzTest {
     void seedInputsArePagesTheStoreWrites() throws IOException {
         UUID u = new UUID(0x1111_2222_3333_4444L, 0x5555_6666_7777_8888L);
         Superblock sb = new Superblock(7, u, 8 << 20, 65536, Superblock.FLAG_DROP_OLDEST, 5, 12, 6, 2, 3, 9, 8,
-                1735689600000L, 0, "/dev/vg0/origin");
+                1735689600000L, 0, Superblock.NEW_STORE_MIRROR_PAGE, "/dev/vg0/origin");
         Map<String, byte[]> superblocks = new LinkedHashMap<>();
         superblocks.put("commit-7", bytes(sb.encode()));
-        superblocks.put("empty-store", bytes(new Superblock(1, u, 1 << 20, 4096, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, "").encode()));
+        superblocks.put("version-1", bytes(SuperblocksTest.toVersion1(sb.encode())));
+        superblocks.put("empty-store", bytes(new Superblock(1, u, 1 << 20, 4096, 0, 0, 0, 0, 0, 1, 3, 0, 0, 0,
+                Superblock.NEW_STORE_MIRROR_PAGE, "").encode()));
         for (byte[] s : superblocks.values()) {
             assertTrue(Superblock.decode(ByteBuffer.wrap(s).order(ByteOrder.LITTLE_ENDIAN), "seed").seq() > 0);
             anySuperblockPageIsDecodedAndReEncodesStablyOrIsRefusedAsCorrupt(s);
