@@ -125,9 +125,10 @@ class StoreDecodersFuzzTest {
     @Test
     void aSuperblockWhoseOriginPathIsNotUtf8IsCorruptNotRewrittenLonger() {
         // found by fuzzing: 0xff bytes decoded as U+FFFD each, and the next commit could not encode the path
-        ByteBuffer b = new Superblock(3, new UUID(1, 2), 1 << 20, 4096, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, "x".repeat(3000)).encode();
+        ByteBuffer b = new Superblock(3, new UUID(1, 2), 1 << 20, 4096, 0, 0, 0, 0, 0, 1, 3, 0, 0, 0,
+                Superblock.NEW_STORE_MIRROR_PAGE, "x".repeat(3000)).encode();
         for (int i = 0; i < 3000; i++) {
-            b.put(130 + i, (byte) 0xff);
+            b.put(Superblock.PATH_OFFSET + 2 + i, (byte) 0xff);
         }
         b.putInt(Pages.PAGE_SIZE - 4, Pages.crc(b, 0, Pages.PAGE_SIZE - 4));
         CorruptionException e = assertThrows(CorruptionException.class, () -> Superblock.decode(b, "store"));
