@@ -318,7 +318,13 @@ final class JobCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       JobSpec job = load(file);
-      JobState st = new StateFile(job.state()).load();
+      JobState st;
+      try {
+        st = new StateFile(job.state()).load();
+      } catch (StateFile.DamagedException e) {
+        throw new Main.UserError(e.getMessage() + ": the next pass sets it aside as " + job.state().getFileName()
+            + ".damaged and starts afresh (or remove it)");
+      }
       Instant now = Clock.systemUTC().instant();
       if (common.json) {
         Map<String, Object> m = Json.obj();

@@ -74,14 +74,18 @@ public final class JobDaemon {
       return;
     }
     try (lock) {
-      file.save(file.load().withSchedule(next, retry, failures));
+      file.save(file.loadForPass().withSchedule(next, retry, failures));
     }
   }
 
   /** Runs until stopped, or until {@code maxPasses} passes have run (tests; 0 = no limit). */
   public void run(long maxPasses) throws IOException, InterruptedException {
     StateFile file = runner.stateFile();
-    JobState st = file.load();
+    JobState st = file.loadForPass(); // a damaged file is set aside; the first pass reports it
+    if (file.damage() != null) {
+      log.println("deltasnap: job " + spec.name() + ": " + file.damage());
+      log.flush();
+    }
     Instant next = st.nextRun() == null ? clock.instant() : st.nextRun();
     Instant retry = st.retryAt();
     int failures = st.failures();

@@ -118,7 +118,20 @@ public final class JobRunner {
   }
 
   private PassReport pass(boolean takeSnapshot, boolean dryRun, BooleanSupplier stop) throws IOException {
-    JobState st = state.load();
+    JobState st;
+    String damage;
+    if (dryRun) { // changes nothing, not even a damaged state file
+      try {
+        st = state.load();
+        damage = state.damage();
+      } catch (StateFile.DamagedException e) {
+        st = JobState.empty();
+        damage = e.getMessage() + ": a pass will set it aside and start afresh";
+      }
+    } else {
+      st = state.loadForPass();
+      damage = state.damage();
+    }
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS); // snapshot names are to the second too
     List<Snap> src = snaps(source.snapshots());
     String sourceError = null;
@@ -168,7 +181,13 @@ public final class JobRunner {
     }
 
     List<Snap> pruned = new ArrayList<>();
-    if (!stop.getAsBoolean()) {
+    // after a damaged state, the bases of targets not listed this pass are unknown: keep every snapshot
+    boolean basesUnknown = damage != null && reports.stream().anyMatch(r -> r.error() != null);
+    if (damage != null) {
+      sourceError = (sourceError == null ? "" : sourceError + "; ") + damage
+          + (basesUnknown ? " (the source was not pruned: the bases of targets not reached this pass were in it)" : "");
+    }
+    if (!stop.getAsBoolean() && !basesUnknown) {
       List<Snap> owned = src.stream().filter(Snap::owned).toList();
       Set<Long> keep = spec.retention().keep(owned, now, spec.zone());
       keep.addAll(protect);
@@ -194,6 +213,9 @@ public final class JobRunner {
 
     PassReport report = new PassReport(dryRun, now, taken, List.copyOf(pruned), sourceError, List.copyOf(reports));
     if (!dryRun) {
+      if (!basesUnknown) {
+        state.clearDamage(); // reported; the state written below is whole
+      }
       Instant end = clock.instant().truncatedTo(ChronoUnit.SECONDS);
       boolean ok = report.ok();
       state.save(new JobState(end, ok ? end : st.lastSuccess(), ok ? null : report.failures(),

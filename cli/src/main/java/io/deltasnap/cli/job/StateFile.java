@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +27,14 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * The state file of a job: YAML, replaced atomically (write a temporary file beside it, fsync,
  * rename over, fsync the directory), so a crash leaves the old state or the new one, never a mix.
  * Beside it, {@code STATE.lock} keeps two passes of one job from running at once.
+ *
+ * <p>A damaged file (not UTF-8, not YAML, a field of the wrong kind) never blocks the job: a pass
+ * sets it aside as {@code STATE.damaged}, starts from an empty state and writes a good one, and
+ * reports the damage as a failure of that pass, once. {@code job status} refuses it, saying so.
  */
 public final class StateFile {
   private final Path path;
+  private String damage;
 
   public StateFile(Path path) {
     this.path = path;
@@ -37,42 +44,103 @@ public final class StateFile {
     return path;
   }
 
+  /** A state file larger than this is damaged (a job's state is a few KiB). */
+  static final int MAX_BYTES = 1 << 20;
+
+  /** The state file exists but cannot be read as a job state; the message says why, and what to do. */
+  public static final class DamagedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    DamagedException(Path path, String why) {
+      super("state file " + path + " is damaged (" + why + ")");
+    }
+  }
+
+  /**
+   * The state; empty when there is no file yet.
+   *
+   * @throws DamagedException when the file is not a job state (not UTF-8, not YAML, a bad field)
+   */
   public JobState load() throws IOException {
     if (!Files.exists(path)) {
       return JobState.empty();
     }
     Object doc;
     try {
-      doc = new Load(LoadSettings.builder().build()).loadFromString(Files.readString(path));
+      doc = new Load(LoadSettings.builder().build()).loadFromString(text());
     } catch (YamlEngineException | ClassCastException e) {
-      throw new IOException("state file " + path + " is unreadable (" + e.getMessage().replace('\n', ' ')
-          + "); remove it to start afresh: replication resumes from what the targets hold");
+      throw new DamagedException(path, "not YAML: " + e.getMessage().replace('\n', ' '));
     }
     if (!(doc instanceof Map<?, ?> m)) {
-      throw new IOException("state file " + path + " is not a mapping; remove it to start afresh");
+      throw new DamagedException(path, "not a mapping");
     }
     try {
-      Map<String, JobState.Target> targets = new LinkedHashMap<>();
-      if (m.get("targets") instanceof Map<?, ?> tm) {
-        for (Map.Entry<?, ?> e : tm.entrySet()) {
-          Map<?, ?> t = (Map<?, ?>) e.getValue();
-          Snap base = null;
-          if (t.get("baseId") != null) {
-            base = new Snap(num(t.get("baseId")), JobState.uuid(t.get("baseUuid")), str(t.get("baseName")),
-                time(t.get("baseTime")));
-          }
-          targets.put(e.getKey().toString(), new JobState.Target(time(t.get("lastAttempt")), time(t.get("lastSuccess")),
-              str(t.get("lastError")), (int) num(t.get("failures")), num(t.get("bytesSent")), num(t.get("lastBytes")),
-              base, time(t.get("baseTime"))));
-        }
-      }
-      return new JobState(time(m.get("lastPass")), time(m.get("lastSuccess")), str(m.get("lastError")),
-          (int) num(m.get("failures")), str(m.get("lastSnapshot")), time(m.get("nextRun")), time(m.get("retryAt")),
-          targets);
+      return parse(m);
     } catch (RuntimeException e) {
-      throw new IOException("state file " + path + " has a bad field (" + e.getMessage()
-          + "); remove it to start afresh: replication resumes from what the targets hold");
+      throw new DamagedException(path, "a bad field: " + e.getMessage());
     }
+  }
+
+  /**
+   * The state for a pass: as {@link #load}, except that a damaged file is renamed to
+   * {@code STATE.damaged} (kept for the operator, replacing an older one) and the pass starts
+   * from an empty state, which its end writes anew; {@link #damage()} then says what was found.
+   */
+  public JobState loadForPass() throws IOException {
+    try {
+      return load();
+    } catch (DamagedException e) {
+      Path aside = path.resolveSibling(path.getFileName() + ".damaged");
+      Files.move(path, aside, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      damage = e.getMessage() + ": kept it as " + aside + " and started afresh";
+      return JobState.empty();
+    }
+  }
+
+  /** What {@link #loadForPass} set aside, until {@link #clearDamage}; null if nothing. */
+  public String damage() {
+    return damage;
+  }
+
+  /** A pass after the recovery has reported it and written a good state. */
+  void clearDamage() {
+    damage = null;
+  }
+
+  private String text() throws IOException {
+    byte[] b;
+    try (var in = Files.newInputStream(path)) {
+      b = in.readNBytes(MAX_BYTES + 1);
+    }
+    if (b.length > MAX_BYTES) {
+      throw new DamagedException(path, "more than " + MAX_BYTES + " bytes");
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+    } catch (CharacterCodingException e) {
+      throw new DamagedException(path, "not valid UTF-8 text");
+    }
+  }
+
+  private static JobState parse(Map<?, ?> m) {
+    Map<String, JobState.Target> targets = new LinkedHashMap<>();
+    if (m.get("targets") instanceof Map<?, ?> tm) {
+      for (Map.Entry<?, ?> e : tm.entrySet()) {
+        Map<?, ?> t = (Map<?, ?>) e.getValue();
+        Snap base = null;
+        if (t.get("baseId") != null) {
+          base = new Snap(num(t.get("baseId")), JobState.uuid(t.get("baseUuid")), str(t.get("baseName")),
+              time(t.get("baseTime")));
+        }
+        targets.put(e.getKey().toString(), new JobState.Target(time(t.get("lastAttempt")), time(t.get("lastSuccess")),
+            str(t.get("lastError")), (int) num(t.get("failures")), num(t.get("bytesSent")), num(t.get("lastBytes")),
+            base, time(t.get("baseTime"))));
+      }
+    }
+    return new JobState(time(m.get("lastPass")), time(m.get("lastSuccess")), str(m.get("lastError")),
+        (int) num(m.get("failures")), str(m.get("lastSnapshot")), time(m.get("nextRun")), time(m.get("retryAt")),
+        targets);
   }
 
   public void save(JobState s) throws IOException {
