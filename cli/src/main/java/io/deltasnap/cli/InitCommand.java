@@ -27,7 +27,8 @@ final class InitCommand extends VolumeCommand {
   long chunkSize;
 
   @Option(names = "--origin", paramLabel = "PATH",
-      description = "Use an existing file or block device as the origin (its contents are kept).")
+      description = "Use an existing file or block device as the origin (its contents are kept); never one another "
+          + "volume owns (see docs/cli.md).")
   Path origin;
 
   @Option(names = "--on-full", paramLabel = "POLICY", defaultValue = "refuse",
@@ -62,7 +63,8 @@ final class InitCommand extends VolumeCommand {
     if (chunkSize > Integer.MAX_VALUE) {
       throw new Main.UserError("chunk size must be a power of two from 4K to 1M");
     }
-    try (NewVolume n = NewVolume.claim(dir, origin == null)) {
+    try (NewVolume n = NewVolume.claim(dir, origin == null);
+        OriginClaim claim = origin == null ? null : OriginClaim.claim(origin, dir)) {
       if (n.exists()) {
         throw new Main.UserError(dir + " already holds a volume");
       }
@@ -71,6 +73,9 @@ final class InitCommand extends VolumeCommand {
         report(v.status());
       }
       n.keep();
+      if (claim != null) {
+        claim.keep();
+      }
     }
     return 0;
   }

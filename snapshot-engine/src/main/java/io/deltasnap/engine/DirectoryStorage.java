@@ -58,7 +58,53 @@ public final class DirectoryStorage implements VolumeStorage {
     if (!create && !Files.exists(p)) {
       throw new EngineException(describe() + ": origin " + p + " is missing");
     }
-    return FileBlockFile.open(p, create && path.isEmpty());
+    FileBlockFile f = FileBlockFile.open(p, create && path.isEmpty());
+    try {
+      if (!f.tryLock()) {
+        throw new VolumeBusyException(describe() + ": origin " + p + " is in use by another open volume");
+      }
+    } catch (IOException | RuntimeException e) {
+      f.close();
+      throw e;
+    }
+    return f;
+  }
+
+  /**
+   * Whether {@code p} is in use as the origin of an open volume: it holds the lock that
+   * {@link #openOrigin} takes. Testing opens the file and closes it again, which would drop this
+   * process's own lock on it; so ask only about files this process has not opened as an origin.
+   */
+  public static boolean originInUse(Path p) throws IOException {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      FileLock l;
+      try {
+        l = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        return true;
+      }
+      if (l == null) {
+        return true;
+      }
+      l.release();
+      return false;
+    }
+  }
+
+  /** Whether {@code p} holds a deltasnap store: a superblock's magic at the start of page 0 or 1. */
+  public static boolean looksLikeStore(Path p) throws IOException {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      for (long page = 0; page < 2; page++) {
+        ByteBuffer b = ByteBuffer.allocate(io.deltasnap.engine.pdata.Superblock.MAGIC_BYTES);
+        while (b.hasRemaining() && ch.read(b, page * io.deltasnap.engine.pdata.Pages.PAGE_SIZE + b.position()) > 0) {
+          // a short read is retried until the magic's bytes are in, or the file ends
+        }
+        if (!b.hasRemaining() && io.deltasnap.engine.pdata.Superblock.isMagic(b.array())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**

@@ -49,6 +49,20 @@ public final class FileBlockFile implements BlockFile {
     return new FileBlockFile(path, ch, blockDeviceSize(path));
   }
 
+  /**
+   * Takes an exclusive {@code fcntl} lock on the file, held until {@link #close()}: an origin is
+   * locked while its volume is open, so that no other volume is made on it meanwhile.
+   *
+   * @return false when another process (or another channel of this one) holds a lock on it
+   */
+  public boolean tryLock() throws IOException {
+    try {
+      return ch.tryLock() != null;
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      return false;
+    }
+  }
+
   /** The size of a block device from sysfs, or -1 for a regular file. */
   static long blockDeviceSize(Path path) throws IOException {
     if (Files.isRegularFile(path)) {

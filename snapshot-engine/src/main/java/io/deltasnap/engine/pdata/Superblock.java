@@ -66,6 +66,13 @@ public record Superblock(
   static final int CRC_OFFSET = Pages.PAGE_SIZE - 4;
   public static final int FLAG_DROP_OLDEST = 1;
   static final byte[] MAGIC = "DSNAPSB1".getBytes(StandardCharsets.US_ASCII);
+  /** Length of the magic that starts every superblock page. */
+  public static final int MAGIC_BYTES = 8;
+
+  /** Whether {@code first} (the first {@link #MAGIC_BYTES} bytes of a page) is a superblock's magic. */
+  public static boolean isMagic(byte[] first) {
+    return java.util.Arrays.equals(first, MAGIC);
+  }
   static final int MAX_ORIGIN_PATH = 3900;
   public static final int MIN_CHUNK = 4096;
   public static final int MAX_CHUNK = 1 << 20;
