@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -55,7 +56,13 @@ final class RequestDecoder extends ByteToMessageDecoder {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
-        account = budget.account(connectionLimit, () -> ctx.executor().execute(this::retryGrant));
+        account = budget.account(connectionLimit, () -> {
+            try {
+                ctx.executor().execute(this::retryGrant);
+            } catch (RejectedExecutionException stopping) {
+                // the server is closing: nothing waits for the grant any more
+            }
+        });
         lastProgress = System.nanoTime();
         if (timeoutNanos > 0) {
             long every = Math.max(TimeUnit.NANOSECONDS.toMillis(timeoutNanos) / 4, 10);
