@@ -304,6 +304,30 @@ class ReplicationTest {
   }
 
   @Test
+  void anOfferWithAnUnprintableNameOrTheTopIdIsRefusedBeforeAnyDataAndTheReplicaKeepsItsSnapshots() throws Exception {
+    Volume src = source("src", 10, 1);
+    Receiver r = receiver("rep");
+    send(src, 1, r.address(), 0);
+    String[] refusals = {"snapshot name refused", "top of the ID range"};
+    io.deltasnap.delta.TargetSnapshot[] targets = {
+        new io.deltasnap.delta.TargetSnapshot(2, java.util.UUID.randomUUID(), "two\nsignature  verified", 0, false),
+        new io.deltasnap.delta.TargetSnapshot(Long.MAX_VALUE, java.util.UUID.randomUUID(), "top", 0, false)};
+    for (int i = 0; i < targets.length; i++) {
+      io.deltasnap.delta.DeltaHeader h = new io.deltasnap.delta.DeltaHeader(src.uuid(), CHUNK, SIZE, null, targets[i], 1,
+          Keys.publicKey(key));
+      try (Raw a = new Raw(r.address())) {
+        a.handshake(key, src.uuid());
+        a.send(new Protocol.Offer(io.deltasnap.delta.DeltaWriter.headerBytes(h)));
+        Protocol.Error e = (Protocol.Error) a.receive();
+        assertTrue(e.message().contains(refusals[i]), e.message());
+      }
+    }
+    awaitIdle(r);
+    assertEquals(List.of(1L), r.replica().volume().snapshots().stream().map(SnapshotInfo::id).toList());
+    assertNull(r.replica().staged(), "nothing staged for a refused offer");
+  }
+
+  @Test
   void aSecondSenderIsToldTheReplicaIsBusyAndSucceedsLater() throws Exception {
     Volume src = source("src", 7, 2);
     Receiver r = receiver("rep");
