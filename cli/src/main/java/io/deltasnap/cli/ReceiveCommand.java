@@ -87,8 +87,8 @@ final class ReceiveCommand extends VolumeCommand {
     if (listen == null || trustFile == null) {
       throw new Main.UserError("--listen HOST:PORT and --trust FILE are required");
     }
-    if (maxHandshakes < 1 || maxHandshakesPerHost < 1 || handshakeTimeout.isZero()) {
-      throw new Main.UserError("--max-handshakes, --max-handshakes-per-host and --handshake-timeout must be positive");
+    if (maxHandshakes < 1 || maxHandshakesPerHost < 1) { // durations of 0 are not durations (a usage error)
+      throw new Main.UserError("--max-handshakes and --max-handshakes-per-host must be positive");
     }
     InetSocketAddress addr = HostPort.parse(listen);
     Optional<SslContext> tls = ServerTls.context(tlsCert, tlsKey);

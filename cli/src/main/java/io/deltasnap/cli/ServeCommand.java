@@ -50,8 +50,8 @@ final class ServeCommand extends VolumeCommand {
 
   @Override
   public Integer call() throws Exception {
-    if (handshakeTimeout.isZero() || requestTimeout.isZero() || writeMemory < 1) {
-      throw new Main.UserError("--handshake-timeout, --request-timeout and --write-memory must be positive");
+    if (writeMemory < 1) { // durations of 0 are not durations (a usage error)
+      throw new Main.UserError("--write-memory must be positive");
     }
     InetSocketAddress addr = HostPort.parse(listen);
     Optional<SslContext> tls = ServerTls.context(tlsCert, tlsKey);

@@ -67,4 +67,25 @@ class ServerStartTest {
     assertEquals("deltasnap: unknown host 'nosuchhost.invalid' in 'nosuchhost.invalid:7710'", r.stderr().strip());
     assertFalse(Files.exists(rep));
   }
+
+  @Test
+  void limitsForUntrustedClientsMustBePositive() {
+    Cli.ok("keygen", "--output", tmp.resolve("k").toString());
+    String trust = tmp.resolve("k.pub").toString();
+    Path rep = tmp.resolve("rep");
+    for (String option : List.of("--max-handshakes", "--max-handshakes-per-host")) {
+      Cli.Result r = Cli.refused("receive", rep.toString(), "--listen", "127.0.0.1:0", "--trust", trust, option, "0");
+      assertTrue(r.stderr().contains("must be positive"), r.stderr());
+    }
+    assertEquals(2, Cli.run("receive", rep.toString(), "--listen", "127.0.0.1:0", "--trust", trust,
+        "--handshake-timeout", "0s").exit(), "not a duration: a usage error");
+    assertFalse(Files.exists(rep));
+    String vol = tmp.resolve("v").toString();
+    Cli.ok("init", vol, "--size", "1M");
+    Cli.Result r = Cli.refused("serve", vol, "--listen", "127.0.0.1:0", "--write-memory", "0");
+    assertTrue(r.stderr().contains("must be positive"), r.stderr());
+    for (String option : List.of("--request-timeout", "--handshake-timeout")) {
+      assertEquals(2, Cli.run("serve", vol, "--listen", "127.0.0.1:0", option, "0s").exit(), option);
+    }
+  }
 }
