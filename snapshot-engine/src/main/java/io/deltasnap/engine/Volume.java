@@ -15,9 +15,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 
 /**
  * A volume: an origin plus one exception store shared by all of its snapshots.
@@ -53,7 +54,7 @@ public final class Volume implements Closeable {
   private final int chunkSize;
   private final int chunkShift;
   private final String name;
-  private final java.util.List<Consumer<SnapshotInfo>> dropListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<SnapshotInfo>> dropListeners = new CopyOnWriteArrayList<>();
   private final ReentrantReadWriteLock volumeLock = new ReentrantReadWriteLock();
   private final ChunkLocks chunkLocks = new ChunkLocks();
   private final Reclaimer reclaimer;
@@ -799,13 +800,12 @@ public final class Volume implements Closeable {
     }
     deleteSnapshot(oldest.id());
     reclaimDeleted();
-    SnapshotInfo dropped = oldest;
     if (dropListeners.isEmpty()) {
-      System.err.println("deltasnap: " + name + ": the store was full: dropped snapshot " + dropped.id()
+      System.err.println("deltasnap: " + name + ": the store was full: dropped snapshot " + oldest.id()
           + " (--on-full drop-oldest)");
     }
     for (Consumer<SnapshotInfo> l : dropListeners) {
-      l.accept(dropped);
+      l.accept(oldest);
     }
   }
 
