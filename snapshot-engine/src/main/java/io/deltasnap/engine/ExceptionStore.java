@@ -109,10 +109,30 @@ final class ExceptionStore {
       if (v.to() > s) {
         tree.put(c, s + 1, new ExceptionValue(v.to(), v.page(), v.crc(), keptFlags).encode(), birth);
       }
-      if (!split && !v.isShared()) {
+      tree.put(c, s, new ExceptionValue(s, page, crc, ExceptionValue.PRIVATE).encode(), birth);
+      // unsplit, the old key is gone (replaced by the private one): its copy goes with it unless
+      // another key of the chunk still names it (the shared flag says only that one once did)
+      if (!split && (!v.isShared() || !pageNamed(tree, c, v.page()))) {
         space.release(v.page(), pages);
       }
+      return;
     }
     tree.put(c, s, new ExceptionValue(s, page, crc, ExceptionValue.PRIVATE).encode(), birth);
+  }
+
+  /** Whether any key of chunk {@code c} names the copy at {@code page}. Tree lock held. */
+  static boolean pageNamed(BTree tree, long c, long page) throws IOException {
+    boolean[] found = {false};
+    tree.walkFrom(c, 0, e -> {
+      if (e.a() != c) {
+        return false;
+      }
+      if (ExceptionValue.decode(c, e.b(), e.value(), tree.name()).page() == page) {
+        found[0] = true;
+        return false;
+      }
+      return true;
+    });
+    return found[0];
   }
 }

@@ -126,7 +126,7 @@ final class Reclaimer {
     if (lo == null || lo > v.to()) {
       tree.remove(c, from);
       long pages = Pages.pagesFor(chunkLength.applyAsInt(c));
-      if (!v.isShared() || !namedByAnotherKey(c, v.page())) {
+      if (!v.isShared() || !ExceptionStore.pageNamed(tree, c, v.page())) {
         meta.space().release(v.page(), pages);
         return new long[] {1, 0, pages};
       }
@@ -141,20 +141,5 @@ final class Reclaimer {
     }
     tree.put(c, lo, new ExceptionValue(hi, v.page(), v.crc(), v.flags()).encode(), e.birth());
     return new long[] {0, 1, 0};
-  }
-
-  private boolean namedByAnotherKey(long c, long page) throws IOException {
-    boolean[] found = {false};
-    meta.exceptions().walkFrom(c, 0, e -> {
-      if (e.a() != c) {
-        return false;
-      }
-      if (ExceptionValue.decode(c, e.b(), e.value(), "").page() == page) {
-        found[0] = true;
-        return false;
-      }
-      return true;
-    });
-    return found[0];
   }
 }

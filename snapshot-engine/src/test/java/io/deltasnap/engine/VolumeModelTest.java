@@ -134,6 +134,11 @@ class VolumeModelTest {
       }
     }
     verifyAll(v, m);
+    v.reclaimDeleted();
+    v.flush(); // check accounts for the durable state's pages
+    CheckReport c = v.check();
+    assertEquals(List.of(), c.damage(), "check after the run");
+    assertEquals(List.of(), c.leaks(), "no copy or node leaks after every deletion is reclaimed");
     v.close();
     v = Volume.open(st.reopened());
     verifyAll(v, m);
