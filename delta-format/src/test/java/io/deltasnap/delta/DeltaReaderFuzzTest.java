@@ -46,10 +46,17 @@ class DeltaReaderFuzzTest {
     private static final UntrustedInput CHAIN_STATE =
             UntrustedInput.refusedOnlyBy(UntrustedInput.FIRST_USE_BYTES, DeltaFormatException.class);
     private static Path file;
+    /** The samples the targets start from: {@link MutationFuzzTest}'s, then one encrypted to two recipients. */
+    private static final List<MutationFuzzTest.Sample> samples = new ArrayList<>();
 
     @BeforeAll
     static void setUp() throws IOException {
         MutationFuzzTest.makeSamples();
+        samples.clear();
+        samples.addAll(MutationFuzzTest.samples);
+        MutationFuzzTest.Sample plain = samples.get(0);
+        samples.add(new MutationFuzzTest.Sample(EncryptedDeltaTest.encryptedCopy(plain.delta(), EncryptedDeltaTest.TO_BOTH),
+                plain.records(), plain.base()));
         file = Files.createTempFile("fuzz-", ".delta");
     }
 
@@ -67,7 +74,7 @@ class DeltaReaderFuzzTest {
             }
         }).orElse(null);
         DeltaInspection inspected = bounded(input.length).parse("inspector",
-                () -> DeltaInspector.inspect(new ByteArrayInputStream(input), Fixtures.TRUST)).orElse(null);
+                () -> DeltaInspector.inspect(new ByteArrayInputStream(input), Fixtures.TRUST, EncryptedDeltaTest.ALICE)).orElse(null);
         if (read != null) {
             checkAccepted(input, read, inspected);
         }
@@ -75,7 +82,7 @@ class DeltaReaderFuzzTest {
 
     @FuzzTest
     void resealedEditsOfValidDeltasAreReadOrRefusedWithTheFormatsOwnError(FuzzedDataProvider data) {
-        MutationFuzzTest.Sample s = MutationFuzzTest.samples.get(data.consumeInt(0, MutationFuzzTest.samples.size() - 1));
+        MutationFuzzTest.Sample s = samples.get(data.consumeInt(0, samples.size() - 1));
         byte[] edited = s.delta().clone();
         for (int n = data.consumeInt(0, 6); n > 0; n--) {
             int at = data.consumeInt(0, edited.length - 1);
@@ -96,7 +103,7 @@ class DeltaReaderFuzzTest {
             }
         }).orElse(null);
         DeltaInspection inspected = bounded(input.length).parse("inspector",
-                () -> DeltaInspector.inspect(new ByteArrayInputStream(input), Fixtures.TRUST)).orElse(null);
+                () -> DeltaInspector.inspect(new ByteArrayInputStream(input), Fixtures.TRUST, EncryptedDeltaTest.ALICE)).orElse(null);
         if (read != null) {
             checkAccepted(input, read, inspected);
         }
@@ -110,7 +117,7 @@ class DeltaReaderFuzzTest {
 
     /** The seeds: the three sample deltas, a checkpoint taken mid-stream, a few edit scripts. */
     @Test
-    void seedInputsAreTheValidEncodingsTheirGeneratorMakes() throws IOException {
+    void seedInputsAreTheValidEncodingsTheirGeneratorMakes() throws Exception {
         Map<String, byte[]> deltas = new LinkedHashMap<>();
         String[] names = {"incremental-every-record-kind", "full-text-random-zero", "spec-example"};
         for (int i = 0; i < names.length; i++) {
@@ -119,6 +126,10 @@ class DeltaReaderFuzzTest {
             deltas.put(names[i], d);
         }
         SeedCorpus.check(DeltaReaderFuzzTest.class, "anyBytesInADeltaFileAreReadOrRefusedWithTheFormatsOwnError", deltas);
+        // an encrypted delta differs at each writing (a fresh data key): its seed is checked by what it reads as
+        SeedCorpus.checkValid(DeltaReaderFuzzTest.class, "anyBytesInADeltaFileAreReadOrRefusedWithTheFormatsOwnError",
+                "incremental-encrypted-to-two", samples.get(3).delta(),
+                seed -> assertEquals(samples.get(0).records().size(), readAll(new ByteArrayInputStream(seed)).size()));
 
         Map<String, byte[]> scripts = new LinkedHashMap<>();
         SplittableRandom rnd = new SplittableRandom(14);
@@ -148,7 +159,7 @@ class DeltaReaderFuzzTest {
 
     private static List<DeltaRecord> readAll(InputStream in) throws IOException {
         List<DeltaRecord> out = new ArrayList<>();
-        try (DeltaReader r = new DeltaReader(in, Fixtures.TRUST)) {
+        try (DeltaReader r = new DeltaReader(in, Fixtures.TRUST, EncryptedDeltaTest.ALICE)) {
             for (DeltaRecord rec; (rec = r.next(SampleBase.INSTANCE)) != null; ) {
                 out.add(rec);
             }
@@ -193,7 +204,7 @@ class DeltaReaderFuzzTest {
 
         @Override
         public void read(long offset, byte[] dst) {
-            byte[] base = MutationFuzzTest.samples.get(0).base();
+            byte[] base = samples.get(0).base();
             Arrays.fill(dst, (byte) 0);
             if (offset < base.length) {
                 System.arraycopy(base, (int) offset, dst, 0, (int) Math.min(dst.length, base.length - offset));
@@ -225,8 +236,8 @@ class DeltaReaderFuzzTest {
         private Reseal() {}
 
         static byte[] all(byte[] d, boolean content) {
-            if (d.length < HeaderFormat.FIXED_BYTES) {
-                return d;
+            if (d.length < HeaderFormat.FIXED_BYTES || Bytes.u16(d, HeaderFormat.OFF_MAJOR) != 1) {
+                return d; // version 2 frames are sealed with AES-GCM: only the signer and a recipient could reseal them
             }
             long declared = Bytes.u32(d, HeaderFormat.OFF_LENGTH);
             if (declared < HeaderFormat.FIXED_BYTES || declared > d.length) {

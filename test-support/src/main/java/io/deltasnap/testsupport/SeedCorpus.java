@@ -24,6 +24,12 @@ public final class SeedCorpus {
 
     private SeedCorpus() {}
 
+    /** What a seed that is not made the same way twice must still be. */
+    @FunctionalInterface
+    public interface Validity {
+        void check(byte[] seed) throws Exception;
+    }
+
     /** The directory Jazzer reads {@code method}'s inputs from, relative to the module. */
     public static Path directory(Class<?> fuzzTest, String method) {
         return Path.of("src", "test", "resources").resolve(fuzzTest.getPackageName().replace('.', '/'))
@@ -53,5 +59,22 @@ public final class SeedCorpus {
             throw new AssertionError("seed inputs missing or out of date (the format changed?): " + stale
                     + "; rewrite them with -D" + WRITE + "=true and commit them");
         }
+    }
+
+    /**
+     * For a seed that differs at each making (an encrypted delta has a fresh key): checks that the
+     * checked-in file {@code name} passes {@code validity}, or writes {@code fresh} when
+     * {@value #WRITE} is true.
+     */
+    public static void checkValid(Class<?> fuzzTest, String method, String name, byte[] fresh, Validity validity)
+            throws Exception {
+        Path f = directory(fuzzTest, method).resolve(name);
+        if (Boolean.getBoolean(WRITE)) {
+            Files.createDirectories(f.getParent());
+            Files.write(f, fresh);
+        } else if (!Files.isRegularFile(f)) {
+            throw new AssertionError("seed input missing: " + f + "; write it with -D" + WRITE + "=true and commit it");
+        }
+        validity.check(Files.readAllBytes(f));
     }
 }
