@@ -50,6 +50,15 @@ class JobFileTest {
   }
 
   @Test
+  void durationsPastAHundredYearsAreRefusedHoweverManyDigitsTheyHave() {
+    // found by fuzzing: 70 digits overflowed Long.parseLong and escaped as a NumberFormatException
+    assertTrue(err("volume: v\nschedule: 1h\nretry: {max: " + "3".repeat(70) + "h}\n").contains("retry.max"));
+    assertTrue(err("volume: v\nschedule: 36700d\n").contains("at most 100 years"));
+    assertTrue(err("volume: v\nschedule: " + "1000000000w".repeat(20) + "\n").contains("not a duration"));
+    assertEquals(new Schedule.Every(Duration.ofDays(36000)), parse("volume: v\nschedule: 36000d\n").schedule());
+  }
+
+  @Test
   void mistakesAreNamed() {
     assertTrue(err("volume: v\nschedule: 1h\nretension: {last: 3}\n").contains("unknown field \"retension\""));
     assertTrue(err("schedule: 1h\n").contains("volume: is required"));
