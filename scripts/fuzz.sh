@@ -8,9 +8,10 @@
 #   TARGET      a target's Class#method, or a part of it (DeltaReader, Nbd, ...); default: all
 #
 # Each target runs in its own JVM (Jazzer fuzzes one test per run) with JAZZER_FUZZ=1 (-Pfuzz).
-# The log of each run is target/fuzz/<Class>-<method>.log; the summary prints the last coverage
-# line libFuzzer reported (cov: edges, ft: features, corp: corpus size) and whether it found
-# anything. New interesting inputs go to .cifuzz-corpus/ (not checked in); a crashing input is
+# The log of each run is target/fuzz/<Class>-<method>.log, and Jazzer's coverage report (branch
+# and line coverage per source file, then the lines never reached) is
+# target/fuzz/<Class>-<method>.coverage.txt; the summary prints the last coverage line libFuzzer
+# reported (cov: edges, ft: features, corp: corpus size) and whether it found anything. New interesting inputs go to .cifuzz-corpus/ (not checked in); a crashing input is
 # written into the target's src/test/resources/...Inputs/<method>/ directory, where mvn verify
 # replays it from then on: fix the parser, then commit the input (docs/fuzzing.md).
 set -euo pipefail
@@ -50,8 +51,9 @@ summary=()
 for t in "${targets[@]}"; do
   module="${t%%:*}"; test="${t#*:}"; class="${test%%#*}"; method="${test#*#}"
   log="target/fuzz/${class##*.}-${method}.log"
+  report="$PWD/target/fuzz/${class##*.}-${method}.coverage.txt"
   echo "== $t (log: $log)" >&2
-  if mvn -B -ntp -Pfuzz -pl "$module" -am test -Dfuzz.seconds="$seconds" \
+  if mvn -B -ntp -Pfuzz -pl "$module" -am test -Dfuzz.seconds="$seconds" -Djazzer.coverage_report="$report" \
       -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false -DtrimStackTrace=false >"$log" 2>&1; then
     result=ok
   else
