@@ -1,12 +1,12 @@
 package io.deltasnap.cli.job;
 
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,8 +57,10 @@ public final class NameTemplate {
       }
       try {
         fmt = m.group(2) == null ? UTC_BASIC : DateTimeFormatter.ofPattern(m.group(2)).withZone(zone);
-      } catch (IllegalArgumentException e) {
-        throw new JobFileException(where + ": bad time pattern \"" + m.group(2) + "\": " + e.getMessage());
+      } catch (IllegalArgumentException | ClassCastException e) {
+        // the JDK's pattern parser throws ClassCastException for some pads ("pe" before a number, say)
+        throw new JobFileException(where + ": bad time pattern \"" + m.group(2) + "\""
+            + (e instanceof IllegalArgumentException ? ": " + e.getMessage() : ""));
       }
       re.append("(?<t>.+?)");
     }
@@ -75,7 +77,12 @@ public final class NameTemplate {
     NameTemplate t = new NameTemplate(template, job, fmt, Pattern.compile(re.toString()));
     // the time must come back from the name to the second, or retention could not use it
     Instant probe = Instant.parse("2026-03-07T05:04:03Z");
-    String name = t.format(probe);
+    String name;
+    try {
+      name = t.format(probe);
+    } catch (DateTimeException e) {
+      throw new JobFileException(where + ": the time pattern in \"" + template + "\" cannot print a time: " + e.getMessage());
+    }
     if (!probe.equals(t.parseTime(name))) {
       throw new JobFileException(where + ": the time pattern in \"" + template
           + "\" must name the date and the time to the second (e.g. {time:yyyy-MM-dd_HH:mm:ss})");
@@ -106,7 +113,7 @@ public final class NameTemplate {
     }
     try {
       return ZonedDateTime.parse(m.group("t"), time).toInstant();
-    } catch (DateTimeParseException e) {
+    } catch (DateTimeException e) { // a parse error, or fields that do not make an instant
       return null;
     }
   }

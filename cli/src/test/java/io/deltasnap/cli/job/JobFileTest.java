@@ -59,6 +59,13 @@ class JobFileTest {
   }
 
   @Test
+  void aTimePatternTheJdkCannotBuildIsABadPatternNotAClassCastException() {
+    // found by fuzzing: DateTimeFormatter.ofPattern throws ClassCastException for a pad before 'e'
+    assertTrue(err("volume: v\nschedule: 1h\nsnapshots: {name: 'auto-{time:  me: snapshots:ed&pe}'}\n")
+        .contains("bad time pattern"));
+  }
+
+  @Test
   void mistakesAreNamed() {
     assertTrue(err("volume: v\nschedule: 1h\nretension: {last: 3}\n").contains("unknown field \"retension\""));
     assertTrue(err("schedule: 1h\n").contains("volume: is required"));
