@@ -36,7 +36,7 @@ import java.util.Set;
  * <p>Reading: at most a given number of bytes, whatever the file is (a regular file, a device, a
  * pipe): a file with more is refused, never read to its end; the bytes must be UTF-8.
  */
-public final class SecureFiles {
+final class SecureFiles {
     private static final int GROUP_OTHER_WRITE = 0022;
     private static final int GROUP_OTHER_ANY = 0077;
     private static final int STICKY = 01000;
@@ -45,12 +45,12 @@ public final class SecureFiles {
     private SecureFiles() {}
 
     /** Refuses {@code path} when anyone but its user (or root) could have changed it; {@code what} names it in errors. */
-    public static void requireUnmodifiableByOthers(Path path, String what) throws IOException {
+    static void requireUnmodifiableByOthers(Path path, String what) throws IOException {
         check(path, what, false);
     }
 
     /** As {@link #requireUnmodifiableByOthers}, and refuses a file that group or others may read. */
-    public static void requireOwnerOnly(Path path, String what) throws IOException {
+    static void requireOwnerOnly(Path path, String what) throws IOException {
         check(path, what, true);
     }
 
@@ -104,7 +104,7 @@ public final class SecureFiles {
      *
      * @throws KeyFileException when it holds more, or is not UTF-8
      */
-    public static List<String> readLines(Path path, long maxBytes) throws IOException {
+    static List<String> readLines(Path path, long maxBytes) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (InputStream in = Files.newInputStream(path)) {
             byte[] b = new byte[8192];
@@ -126,9 +126,9 @@ public final class SecureFiles {
     }
 
     /** Mode 600: a private or secret key. */
-    public static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-------");
+    static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-------");
     /** Mode 644: a public key or recipient. */
-    public static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+    static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
 
     /**
      * Writes a new file (never replacing one, nor following a link where it would go) with exactly

@@ -54,7 +54,9 @@
  *       {@link io.deltasnap.delta.TrustedKeys} (trust files); for encryption
  *       {@link io.deltasnap.delta.EncryptionKeys}, {@link io.deltasnap.delta.Recipient},
  *       {@link io.deltasnap.delta.Recipients}, {@link io.deltasnap.delta.RecipientSecret},
- *       {@link io.deltasnap.delta.EncryptionInfo}.</li>
+ *       {@link io.deltasnap.delta.EncryptionInfo}. Every one of these files is read to a bound and refused
+ *       when someone else could have changed it (ssh's StrictModes; a secret also when others may
+ *       read it): the one check is {@code SecureFiles}.</li>
  *   <li>Errors: {@link io.deltasnap.delta.DeltaFormatException} (with a
  *       {@link io.deltasnap.delta.DeltaFormatException.Code} and the stream offset) for refused streams,
  *       {@link io.deltasnap.delta.KeyFileException} (with file and line) for key and trust files.
