@@ -48,10 +48,14 @@ final class ServeCommand extends VolumeCommand {
           + "waits, its client not read from, until others complete. Each client holds at most 64 MiB.")
   long writeMemory;
 
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "128",
+      description = "Serve at most N client connections at once; one more is closed at once (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
   @Override
   public Integer call() throws Exception {
-    if (writeMemory < 1) { // durations of 0 are not durations (a usage error)
-      throw new Main.UserError("--write-memory must be positive");
+    if (writeMemory < 1 || maxConnections < 1) { // durations of 0 are not durations (a usage error)
+      throw new Main.UserError("--write-memory and --max-connections must be positive");
     }
     InetSocketAddress addr = HostPort.parse(listen);
     Optional<SslContext> tls = ServerTls.context(tlsCert, tlsKey);
@@ -67,7 +71,8 @@ final class ServeCommand extends VolumeCommand {
       NbdServer.Options d = NbdServer.Options.defaults();
       // writes after a snapshot wait for a commit: more requests in flight share each commit
       NbdServer.Options opts = d.withThreads(Integer.getInteger("deltasnap.nbdThreads", 32))
-          .withTimeouts(handshakeTimeout, requestTimeout).withMemory(d.maxBytesInFlight(), writeMemory);
+          .withTimeouts(handshakeTimeout, requestTimeout).withMemory(d.maxBytesInFlight(), writeMemory)
+          .withMaxConnections(maxConnections);
       boolean staged = io.deltasnap.receiver.Replica.hasStagedTransfer(dir);
       if (staged) {
         err().println("deltasnap: " + dir + " holds a staged incoming transfer: its origin is served read-only");

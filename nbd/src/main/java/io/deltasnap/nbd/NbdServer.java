@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  * nbd-requests}. Device and provider calls run on a pool of I/O threads, never on an event loop.
  */
 public final class NbdServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
 
     /**
      * Tuning. {@code ioThreads}: threads that call devices and the provider.
@@ -44,14 +45,16 @@ public final class NbdServer implements AutoCloseable {
      * client still in the handshake after this long is dropped. {@code requestTimeout}: a request
      * whose bytes stop arriving for this long drops its connection ({@link Duration#ZERO}: never).
      * {@code maxWriteBytes}: the write payloads all connections together hold; a write beyond it
-     * waits, its connection not read from, until others complete.
+     * waits, its connection not read from, until others complete. {@code maxConnections}: client
+     * connections at once; one more is closed as soon as it is accepted (each may hold a socket
+     * read of up to 1 MiB while its writes wait for the budget, so this bounds that too).
      */
     public record Options(int ioThreads, int maxRequestsInFlight, long maxBytesInFlight, Duration negotiationTimeout,
-            Duration requestTimeout, long maxWriteBytes) {
+            Duration requestTimeout, long maxWriteBytes, int maxConnections) {
         public Options {
-            if (ioThreads < 1 || maxRequestsInFlight < 1 || maxBytesInFlight < 1 || maxWriteBytes < 1) {
+            if (ioThreads < 1 || maxRequestsInFlight < 1 || maxBytesInFlight < 1 || maxWriteBytes < 1 || maxConnections < 1) {
                 throw new IllegalArgumentException("limits must be positive: " + ioThreads + ", " + maxRequestsInFlight + ", "
-                        + maxBytesInFlight + ", " + maxWriteBytes);
+                        + maxBytesInFlight + ", " + maxWriteBytes + ", " + maxConnections);
             }
             Objects.requireNonNull(negotiationTimeout, "negotiationTimeout");
             Objects.requireNonNull(requestTimeout, "requestTimeout");
@@ -61,7 +64,8 @@ public final class NbdServer implements AutoCloseable {
         }
 
         public Options(int ioThreads, int maxRequestsInFlight, long maxBytesInFlight, Duration negotiationTimeout) {
-            this(ioThreads, maxRequestsInFlight, maxBytesInFlight, negotiationTimeout, DEFAULT_REQUEST_TIMEOUT, DEFAULT_WRITE_BYTES);
+            this(ioThreads, maxRequestsInFlight, maxBytesInFlight, negotiationTimeout, DEFAULT_REQUEST_TIMEOUT, DEFAULT_WRITE_BYTES,
+                    DEFAULT_CONNECTIONS);
         }
 
         public static Options defaults() {
@@ -69,20 +73,29 @@ public final class NbdServer implements AutoCloseable {
         }
 
         public Options withThreads(int n) {
-            return new Options(n, maxRequestsInFlight, maxBytesInFlight, negotiationTimeout, requestTimeout, maxWriteBytes);
+            return new Options(n, maxRequestsInFlight, maxBytesInFlight, negotiationTimeout, requestTimeout, maxWriteBytes,
+                    maxConnections);
         }
 
         public Options withTimeouts(Duration negotiation, Duration request) {
-            return new Options(ioThreads, maxRequestsInFlight, maxBytesInFlight, negotiation, request, maxWriteBytes);
+            return new Options(ioThreads, maxRequestsInFlight, maxBytesInFlight, negotiation, request, maxWriteBytes,
+                    maxConnections);
         }
 
         public Options withMemory(long perConnection, long total) {
-            return new Options(ioThreads, maxRequestsInFlight, perConnection, negotiationTimeout, requestTimeout, total);
+            return new Options(ioThreads, maxRequestsInFlight, perConnection, negotiationTimeout, requestTimeout, total,
+                    maxConnections);
+        }
+
+        public Options withMaxConnections(int n) {
+            return new Options(ioThreads, maxRequestsInFlight, maxBytesInFlight, negotiationTimeout, requestTimeout,
+                    maxWriteBytes, n);
         }
     }
 
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     static final long DEFAULT_WRITE_BYTES = 256L << 20;
+    static final int DEFAULT_CONNECTIONS = 128;
 
     private final EventLoopGroup group;
     private final ExecutorService io;
@@ -119,6 +132,7 @@ public final class NbdServer implements AutoCloseable {
         ExecutorService io = Executors.newFixedThreadPool(options.ioThreads(), new DefaultThreadFactory("nbd-io", true));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("nbd-loop", true), NioIoHandler.newFactory());
         ChannelGroup channels = new DefaultChannelGroup("nbd", GlobalEventExecutor.INSTANCE);
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
         ServerContext context = new ServerContext(provider, tls, io, options, new WriteBudget(options.maxWriteBytes()));
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
@@ -131,6 +145,13 @@ public final class NbdServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (connections.incrementAndGet() > options.maxConnections()) {
+                            connections.decrementAndGet();
+                            LOG.log(System.Logger.Level.DEBUG, "{0}: {1} connections already, closing", ch, options.maxConnections());
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> connections.decrementAndGet());
                         channels.add(ch);
                         OptionDecoder decoder = new OptionDecoder();
                         ch.pipeline()

@@ -82,6 +82,35 @@ class HostileClientsTest {
         ResourceLeakDetector.setLevel(levelBefore);
     }
 
+    @Test
+    void connectionsBeyondTheLimitAreClosedAtOnce() throws Exception {
+        disk = new MemoryBlockDevice(DISK, false).fillPattern(9);
+        server = NbdServer.start(new InetSocketAddress("127.0.0.1", 0), new MapExportProvider().add("disk", "", disk),
+                Optional.empty(), NbdServer.Options.defaults().withMaxConnections(3));
+        List<java.net.Socket> idle = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            java.net.Socket s = new java.net.Socket("127.0.0.1", server.port());
+            s.setSoTimeout(10_000);
+            idle.add(s);
+            assertEquals(Protocol.NBDMAGIC, new java.io.DataInputStream(s.getInputStream()).readLong(), "greeted");
+        }
+        try (java.net.Socket extra = new java.net.Socket("127.0.0.1", server.port())) {
+            extra.setSoTimeout(10_000);
+            assertEquals(-1, extra.getInputStream().read(), "closed without a greeting");
+        }
+        idle.get(0).close();
+        await("a place comes free", () -> {
+            try (TestNbdClient c = new TestNbdClient(server.port()).handshake()) {
+                return c.go("disk", false).size() == DISK;
+            } catch (java.io.IOException stillFull) {
+                return false;
+            }
+        });
+        for (java.net.Socket s : idle) {
+            s.close();
+        }
+    }
+
     private void start(Duration requestTimeout) throws Exception {
         disk = new MemoryBlockDevice(DISK, false, 1, 4096, 32 << 20).fillPattern(9);
         NbdServer.Options o = NbdServer.Options.defaults().withTimeouts(Duration.ofSeconds(10), requestTimeout)
