@@ -47,18 +47,20 @@ final class HandshakeHandler extends SimpleChannelInboundHandler<Protocol.Messag
   private final HandshakeGate.Ticket ticket;
   private final Duration timeout;
   private final Consumer<String> log;
+  private final ReceiverStats stats;
   private Protocol.Hello hello;
   private byte[] nonce;
   private boolean done;
 
   HandshakeHandler(Replica replica, TrustedKeys trust, ExecutorService lookups, HandshakeGate.Ticket ticket,
-      Duration timeout, Consumer<String> log) {
+      Duration timeout, Consumer<String> log, ReceiverStats stats) {
     this.replica = replica;
     this.trust = trust;
     this.lookups = lookups;
     this.ticket = ticket;
     this.timeout = timeout;
     this.log = log;
+    this.stats = stats;
   }
 
   @Override
@@ -149,6 +151,7 @@ final class HandshakeHandler extends SimpleChannelInboundHandler<Protocol.Messag
 
   private void refuse(ChannelHandlerContext ctx, Protocol.Code code, String why) {
     done = true;
+    stats.refused(code);
     log.accept("refused " + ctx.channel().remoteAddress() + ": " + why);
     ctx.writeAndFlush(new Protocol.Error(code, why)).addListener(ChannelFutureListener.CLOSE);
   }

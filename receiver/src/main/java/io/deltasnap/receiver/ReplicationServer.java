@@ -115,6 +115,7 @@ public final class ReplicationServer implements Closeable {
   private final Replica replica;
   private final Transfers transfers;
   private final HandshakeGate gate;
+  private final ReceiverStats stats;
 
   /** The running transfers' streams, so a stop can end them; exists before the first connection. */
   static final class Transfers {
@@ -145,7 +146,7 @@ public final class ReplicationServer implements Closeable {
   }
 
   private ReplicationServer(EventLoopGroup group, ChannelGroup channels, Channel listener, ExecutorService lookups,
-      Replica replica, Transfers transfers, HandshakeGate gate) {
+      Replica replica, Transfers transfers, HandshakeGate gate, ReceiverStats stats) {
     this.group = group;
     this.channels = channels;
     this.listener = listener;
@@ -153,6 +154,7 @@ public final class ReplicationServer implements Closeable {
     this.replica = replica;
     this.transfers = transfers;
     this.gate = gate;
+    this.stats = stats;
   }
 
   /**
@@ -167,6 +169,7 @@ public final class ReplicationServer implements Closeable {
     ChannelGroup channels = new DefaultChannelGroup("receive", GlobalEventExecutor.INSTANCE);
     Transfers transfers = new Transfers();
     HandshakeGate gate = new HandshakeGate(settings.admission().maxHandshakes(), settings.admission().maxHandshakesPerHost());
+    ReceiverStats stats = new ReceiverStats();
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
@@ -179,6 +182,7 @@ public final class ReplicationServer implements Closeable {
             HandshakeGate.Ticket ticket = gate.admit(ch);
             if (ticket == null) {
               gate.report(log);
+              stats.refused(ReceiverStats.ADMISSION);
               ch.close();
               return;
             }
@@ -191,8 +195,8 @@ public final class ReplicationServer implements Closeable {
                 .addLast("frame-length", Protocol.framePrepender())
                 .addLast("messages", new Protocol.Codec())
                 .addLast("handshake", new HandshakeHandler(replica, trust, lookups, ticket,
-                    settings.admission().handshakeTimeout(), log))
-                .addLast("transfer", new TransferHandler(transfers, replica, trust, settings, log));
+                    settings.admission().handshakeTimeout(), log, stats))
+                .addLast("transfer", new TransferHandler(transfers, replica, trust, settings, log, stats));
           }
         });
     ChannelFuture bound = b.bind(address).awaitUninterruptibly();
@@ -201,7 +205,8 @@ public final class ReplicationServer implements Closeable {
       lookups.shutdown();
       throw new IOException("cannot listen on " + address + ": " + bound.cause().getMessage(), bound.cause());
     }
-    ReplicationServer s = new ReplicationServer(group, channels, bound.channel(), lookups, replica, transfers, gate);
+    ReplicationServer s = new ReplicationServer(group, channels, bound.channel(), lookups, replica, transfers, gate,
+        stats);
     // staged transfers nobody resumed go away by themselves
     long every = Math.max(1000, Math.min(settings.staleAfter().toMillis() / 4, 3_600_000L));
     group.scheduleAtFixedRate(() -> s.discardStale(settings.staleAfter(), log), 0, every, TimeUnit.MILLISECONDS);
@@ -226,6 +231,16 @@ public final class ReplicationServer implements Closeable {
     } catch (RuntimeException e) {
       // the worker is shutting down
     }
+  }
+
+  /** What this server has done since it started. */
+  public ReceiverStats stats() {
+    return stats;
+  }
+
+  /** Transfers under way now (0 or 1: one at a time per replica). */
+  public int activeTransfers() {
+    return transfers.active.size();
   }
 
   /** Connections accepted and not yet authenticated or closed. */

@@ -27,17 +27,19 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
   private final TrustedKeys trust;
   private final ReplicationServer.Settings settings;
   private final Consumer<String> log;
+  private final ReceiverStats stats;
   private byte[] key;
   private InboundStream stream;
   private boolean offered;
 
   TransferHandler(ReplicationServer.Transfers transfers, Replica replica, TrustedKeys trust, ReplicationServer.Settings settings,
-      Consumer<String> log) {
+      Consumer<String> log, ReceiverStats stats) {
     this.transfers = transfers;
     this.replica = replica;
     this.trust = trust;
     this.settings = settings;
     this.log = log;
+    this.stats = stats;
   }
 
   @Override
@@ -56,6 +58,7 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
         d.bytes().release();
         refuse(ctx, Protocol.Code.PROTOCOL, "DATA before the receiver accepted an OFFER");
       } else {
+        stats.received(d.bytes().readableBytes());
         stream.add(d.bytes());
       }
       return;
@@ -162,6 +165,7 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
           + r.streamBytes() + " delta bytes" + (r.resumedFrom() > header.length ? ", resumed at byte " + r.resumedFrom() : "")
           + String.format(java.util.Locale.ROOT, " in %.3f s (waiting for the stream %.3f s, last writes and commit %.3f s)",
               r.seconds(), r.inputSeconds(), r.finishSeconds()));
+      stats.applied(r.resumedFrom() > header.length);
       finish.run(); // the sender's next request must not find the replica busy
       ch.writeAndFlush(new Protocol.Ack(r.snapshot().id(), r.snapshot().uuid(), s.received()))
           .addListener(ChannelFutureListener.CLOSE);
@@ -169,6 +173,7 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
       Protocol.Code code = classify(e);
       String msg = describe(e);
       log.accept("transfer from " + who + " failed: " + msg);
+      stats.failed(code);
       finish.run();
       if (ch.isActive()) {
         ch.writeAndFlush(new Protocol.Error(code, msg)).addListener(ChannelFutureListener.CLOSE);
@@ -211,6 +216,7 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
   }
 
   private void refuse(ChannelHandlerContext ctx, Protocol.Code code, String why) {
+    stats.refused(code);
     log.accept("refused " + ctx.channel().remoteAddress() + ": " + why);
     ctx.writeAndFlush(new Protocol.Error(code, why)).addListener(ChannelFutureListener.CLOSE);
   }

@@ -96,7 +96,8 @@ class HandshakeFuzzTest {
                 .addLast("frames", Protocol.frameDecoder(HandshakeHandler.MAX_FRAME))
                 .addLast("frame-length", Protocol.framePrepender())
                 .addLast("messages", new Protocol.Codec())
-                .addLast("handshake", new HandshakeHandler(replica, trust, new Inline(), gate.admit(ch), Duration.ofMinutes(5), s -> {}))
+                .addLast("handshake", new HandshakeHandler(replica, trust, new Inline(), gate.admit(ch), Duration.ofMinutes(5), s -> {},
+                    new ReceiverStats()))
                 .addLast("transfer", new ChannelInboundHandlerAdapter() { // stands in for TransferHandler: refuses what follows
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {

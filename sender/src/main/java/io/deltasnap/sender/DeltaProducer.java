@@ -42,7 +42,12 @@ public final class DeltaProducer {
   }
 
   /** What was written: the counts and the extents it covered. */
-  public record Result(DeltaSummary summary, long extents, long changedBytes) {}
+  public record Result(DeltaSummary summary, long extents, long changedBytes) {
+    /** Records the delta holds: data, patch and zero extents. */
+    public long records() {
+      return summary.dataRecords() + summary.patchRecords() + summary.zeroRecords();
+    }
+  }
 
   private DeltaProducer() {}
 

@@ -66,9 +66,9 @@ public final class ReplicationClient implements Closeable {
     }
   }
 
-  /** What a send did. {@code base} 0: a full delta. */
+  /** What a send did. {@code base} 0: a full delta; {@code records}: the delta's record count. */
   public record Outcome(long snapshotId, UUID snapshotUuid, long base, long streamBytes, long bytesSent,
-      long wireBytes, long resumedFrom, double seconds) {}
+      long wireBytes, long resumedFrom, double seconds, long records) {}
 
   private static final Object CLOSED = new Object();
   private static final java.util.concurrent.atomic.AtomicBoolean WARMING = new java.util.concurrent.atomic.AtomicBoolean();
@@ -304,9 +304,10 @@ public final class ReplicationClient implements Closeable {
     long resume = o.resume();
     RateLimiter limiter = options.limitBytesPerSecond() > 0 ? new RateLimiter(options.limitBytesPerSecond()) : null;
     ChannelOutput out = new ChannelOutput(ch, resume, limiter, writability, options.timeout());
+    DeltaProducer.Result produced;
     try {
       // the header travelled in OFFER: the stream here starts after it
-      DeltaProducer.write(plan, key, out, opts, progress);
+      produced = DeltaProducer.write(plan, key, out, opts, progress);
       out.finish();
     } catch (IOException e) {
       throw receiverError().orElseGet(() -> e instanceof ReplicationException r ? r
@@ -326,7 +327,7 @@ public final class ReplicationClient implements Closeable {
           + ack.snapshotId() + " " + ack.snapshotUuid() + ", not " + target + " " + t.uuid());
     }
     return new Outcome(target, t.uuid(), base, out.position(), out.sent(), wire.get() - wireBefore, resume,
-        (System.nanoTime() - start) / 1e9);
+        (System.nanoTime() - start) / 1e9, produced.records());
   }
 
   /** The encoded header, as the stream will start: what OFFER carries. */
