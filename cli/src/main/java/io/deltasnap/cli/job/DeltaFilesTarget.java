@@ -111,7 +111,8 @@ public final class DeltaFilesTarget implements ReplicationTarget {
   }
 
   @Override
-  public long send(Volume source, long base, long target, Ed25519PrivateKeyParameters key) throws IOException {
+  public Sent send(Volume source, long base, long target, Ed25519PrivateKeyParameters key, Volume.Progress progress)
+      throws IOException {
     requireDir();
     Path out = dir.resolve(fileName(base, target));
     Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".part");
@@ -119,7 +120,7 @@ public final class DeltaFilesTarget implements ReplicationTarget {
       DeltaProducer.Result r;
       try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
         r = DeltaProducer.write(source, base, target, key, o,
-            new DeltaProducer.Options(true, WriterOptions.defaults().encryptedTo(encryptTo)), Volume.Progress.NONE);
+            new DeltaProducer.Options(true, WriterOptions.defaults().encryptedTo(encryptTo)), progress);
       }
       try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         ch.force(true); // on the medium before it has a name: the next pass counts on this file
@@ -129,7 +130,7 @@ public final class DeltaFilesTarget implements ReplicationTarget {
       try (var d = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
         d.force(true); // the new name too
       }
-      return r.summary().streamBytes();
+      return new Sent(r.summary().streamBytes(), r.records());
     } finally {
       if (tmp != null) {
         Files.deleteIfExists(tmp);

@@ -48,6 +48,26 @@ public final class JobRunner {
     Hook NONE = s -> { };
   }
 
+  /**
+   * Hears about a pass's transfers as they happen (for the metrics of a long-running process).
+   * Called on the pass's thread; it must not block.
+   */
+  public interface Observer {
+    /** A send to {@code target} read {@code done} of the {@code total} volume bytes its delta describes. */
+    default void sending(String target, long done, long total) { }
+
+    /** A send to {@code target} was applied there (or, failed: it ended without, see {@link #failed}). */
+    default void sent(String target, ReplicationTarget.Sent sent) { }
+
+    /** The target's part of the pass failed, for {@code cause} ({@link FailureCause}). */
+    default void failed(String target, FailureCause cause) { }
+
+    /** A send to {@code target} ended, applied or not. */
+    default void idle(String target) { }
+
+    Observer NONE = new Observer() { };
+  }
+
   /** Another pass of the same job holds its lock. */
   public static final class BusyException extends IOException {
     BusyException(String message) {
@@ -62,9 +82,15 @@ public final class JobRunner {
   private final Clock clock;
   private final StateFile state;
   private final Hook hook;
+  private final Observer observer;
 
   public JobRunner(JobSpec spec, Volume source, List<ReplicationTarget> targets, Ed25519PrivateKeyParameters key,
       Clock clock, Hook hook) {
+    this(spec, source, targets, key, clock, hook, Observer.NONE);
+  }
+
+  public JobRunner(JobSpec spec, Volume source, List<ReplicationTarget> targets, Ed25519PrivateKeyParameters key,
+      Clock clock, Hook hook, Observer observer) {
     this.spec = spec;
     this.source = source;
     this.targets = List.copyOf(targets);
@@ -72,6 +98,7 @@ public final class JobRunner {
     this.clock = clock;
     this.state = new StateFile(spec.state());
     this.hook = hook;
+    this.observer = observer;
   }
 
   /** The job's targets as the job file describes them, replicating from {@code source}. */
@@ -266,7 +293,7 @@ public final class JobRunner {
         }
         Snap newest = owned.isEmpty() ? null : owned.get(owned.size() - 1);
         if (todo.isEmpty() && newest != null && (base == null || newest.id() > base.id())) {
-          throw new IOException("the target holds snapshot " + dstNewest + ", newer than the source's newest ("
+          throw new FailureCause.DivergedException("the target holds snapshot " + dstNewest + ", newer than the source's newest ("
               + newest.id() + "), which it does not share: it diverged (delete the target's newer snapshots, "
               + "or give the job another target)");
         }
@@ -274,7 +301,7 @@ public final class JobRunner {
           if (stop.getAsBoolean()) {
             throw new IOException("stopped before sending snapshot " + s.id());
           }
-          long b = dryRun ? 0 : target.send(source, base == null ? Volume.ORIGIN : base.id(), s.id(), key);
+          long b = dryRun ? 0 : send(base, s);
           sends.add(new PassReport.Send(base, s, b));
           bytes += b;
           dst.add(s);
@@ -297,6 +324,21 @@ public final class JobRunner {
         }
       } catch (IOException | RuntimeException e) {
         error = message(e);
+        if (!dryRun) {
+          observer.failed(target.name(), FailureCause.of(e));
+        }
+      }
+    }
+
+    private long send(Snap from, Snap s) throws IOException {
+      String n = target.name();
+      try {
+        ReplicationTarget.Sent sent = target.send(source, from == null ? Volume.ORIGIN : from.id(), s.id(), key,
+            (done, total) -> observer.sending(n, done, total));
+        observer.sent(n, sent);
+        return sent.bytes();
+      } finally {
+        observer.idle(n);
       }
     }
 

@@ -73,7 +73,8 @@ public final class LocalTarget implements ReplicationTarget {
   }
 
   @Override
-  public long send(Volume source, long base, long target, Ed25519PrivateKeyParameters key) throws IOException {
+  public Sent send(Volume source, long base, long target, Ed25519PrivateKeyParameters key, Volume.Progress progress)
+      throws IOException {
     DirectoryStorage s = storage();
     if (!Files.isWritable(dir)) {
       throw new IOException("replica directory " + dir + " is not writable");
@@ -97,8 +98,7 @@ public final class LocalTarget implements ReplicationTarget {
         }
       }, 1 << 16);
       try {
-        return DeltaProducer.write(source, base, target, key, out, DeltaProducer.Options.defaults(),
-            Volume.Progress.NONE);
+        return DeltaProducer.write(source, base, target, key, out, DeltaProducer.Options.defaults(), progress);
       } catch (IOException | RuntimeException | Error e) {
         failed.set(e); // before the pipe closes, so the applier's "truncated" is explained by this
         throw e;
@@ -123,8 +123,9 @@ public final class LocalTarget implements ReplicationTarget {
     } finally {
       in.close();
     }
+    DeltaProducer.Result r;
     try {
-      producer.get();
+      r = producer.get();
     } catch (ExecutionException e) {
       throw new IOException("producing the delta failed: " + e.getCause().getMessage(),
           e.getCause());
@@ -132,7 +133,7 @@ public final class LocalTarget implements ReplicationTarget {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while sending to target " + name);
     }
-    return bytes[0];
+    return new Sent(bytes[0], r.records());
   }
 
   private static void awaitQuietly(FutureTask<?> producer) {

@@ -100,9 +100,11 @@ public final class NetworkTarget implements ReplicationTarget {
   }
 
   @Override
-  public long send(Volume source, long base, long target, Ed25519PrivateKeyParameters signer) throws IOException {
+  public Sent send(Volume source, long base, long target, Ed25519PrivateKeyParameters signer, Volume.Progress progress)
+      throws IOException {
     try (ReplicationClient c = connect()) {
-      return c.send(source, base, target, signer, DeltaProducer.Options.defaults(), Volume.Progress.NONE).bytesSent();
+      ReplicationClient.Outcome o = c.send(source, base, target, signer, DeltaProducer.Options.defaults(), progress);
+      return new Sent(o.bytesSent(), o.records());
     }
   }
 

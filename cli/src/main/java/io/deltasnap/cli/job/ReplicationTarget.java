@@ -24,12 +24,17 @@ public interface ReplicationTarget {
    */
   List<SnapshotInfo> snapshots() throws IOException;
 
+  /** What one send moved: delta bytes (sent this time, a resumed send counts only the rest) and records. */
+  record Sent(long bytes, long records) {}
+
   /**
    * Sends snapshot {@code target} of {@code source} as an increment from {@code base}, or as a
-   * full delta when {@code base} is {@link Volume#ORIGIN}; returns the delta's size in bytes. The
-   * target shows the snapshot only if this returns (atomic apply).
+   * full delta when {@code base} is {@link Volume#ORIGIN}. The target shows the snapshot only if
+   * this returns (atomic apply). {@code progress} hears the volume bytes read so far of those the
+   * delta describes.
    */
-  long send(Volume source, long base, long target, Ed25519PrivateKeyParameters key) throws IOException;
+  Sent send(Volume source, long base, long target, Ed25519PrivateKeyParameters key, Volume.Progress progress)
+      throws IOException;
 
   /** Deletes these snapshots on the target. */
   void delete(Collection<Long> ids) throws IOException;
