@@ -2,6 +2,7 @@ package io.deltasnap.cli;
 
 import io.deltasnap.cli.job.JobDaemon;
 import io.deltasnap.cli.job.JobFile;
+import io.deltasnap.cli.job.JobMonitor;
 import io.deltasnap.cli.job.JobRunner;
 import io.deltasnap.cli.job.JobSpec;
 import io.deltasnap.cli.job.JobState;
@@ -247,10 +248,14 @@ final class JobCommand implements Runnable {
     @Option(names = "--max-passes", hidden = true, description = "Stop after this many passes (0: never; for tests).")
     long maxPasses;
 
+    @CommandLine.Mixin
+    MetricsOption metrics;
+
     @Override
     public Integer call() throws Exception {
       JobSpec job = load(file);
       Ed25519PrivateKeyParameters key = key(job);
+      java.net.InetSocketAddress metricsAt = metrics.address();
       Path dir = job.volume();
       if (!Files.isDirectory(dir)) {
         throw new Main.UserError("no volume at " + dir + " (job file " + job.file() + ")");
@@ -262,18 +267,23 @@ final class JobCommand implements Runnable {
         throw new Main.UserError(e.getMessage() + "; a job daemon needs the volume for itself (run 'job run' from a "
             + "timer instead: a serving process carries it out)");
       }
-      ControlSocket control;
+      ControlSocket control = null;
+      JobMonitor monitor = new JobMonitor(job, v);
+      AutoCloseable metricsServer;
       try {
         VolumeSource lend = VolumeSource.serving(dir, v);
         control = ControlSocket.start(dir, a -> ControlSocket.runCaptured(lend, a));
+        metricsServer = MetricsOption.start(metricsAt, new MetricsSources(dir.toString(), () -> v, null, monitor),
+            err());
       } catch (IOException | RuntimeException e) {
+        ControlSocket.closeQuietly(control, e);
         v.close();
         throw e;
       }
       v.startBackgroundReclaim();
       Clock clock = Clock.systemUTC();
       JobDaemon d = new JobDaemon(job, new JobRunner(job, v, JobRunner.targets(job, key, v), key, clock,
-          JobRunner.Hook.NONE), clock, JobDaemon.realTime(clock), err());
+          JobRunner.Hook.NONE, monitor), clock, JobDaemon.realTime(clock), err());
       CountDownLatch done = new CountDownLatch(1);
       Thread hook = new Thread(() -> {
         d.stop();
@@ -291,6 +301,7 @@ final class JobCommand implements Runnable {
         d.run(maxPasses);
       } finally {
         try {
+          metricsServer.close();
           control.close();
         } finally {
           v.close();

@@ -71,6 +71,9 @@ final class ReceiveCommand extends VolumeCommand {
       description = "At most N of them from one address (default: ${DEFAULT-VALUE}).")
   int maxHandshakesPerHost;
 
+  @CommandLine.Mixin
+  MetricsOption metrics;
+
   @Option(names = "--discard-staged", description = "Discard the staged transfer of REPLICA, if any, and exit.")
   boolean discardStaged;
 
@@ -91,6 +94,7 @@ final class ReceiveCommand extends VolumeCommand {
       throw new Main.UserError("--max-handshakes and --max-handshakes-per-host must be positive");
     }
     InetSocketAddress addr = HostPort.parse(listen);
+    InetSocketAddress metricsAt = metrics.address();
     Optional<SslContext> tls = ServerTls.context(tlsCert, tlsKey);
     TrustedKeys trust = TrustedKeys.load(trustFile);
     if (trust.keys().isEmpty()) {
@@ -98,8 +102,9 @@ final class ReceiveCommand extends VolumeCommand {
     }
     boolean existed = Files.exists(dir);
     Replica replica = Replica.open(dir, common.cacheBytes());
-    ReplicationServer server;
+    ReplicationServer server = null;
     ControlSocket control = null;
+    AutoCloseable metricsServer;
     ReplicationServer.Settings settings = ReplicationServer.Settings.defaults().withIdle(idle).withStaleAfter(staleAfter)
         .withAllowPrune(allowPrune)
         .withAdmission(new ReplicationServer.Admission(maxHandshakes, maxHandshakesPerHost, handshakeTimeout));
@@ -108,7 +113,12 @@ final class ReceiveCommand extends VolumeCommand {
       control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));
       server = ReplicationServer.start(addr, replica, trust, tls, settings,
           line -> System.err.println("deltasnap receive: " + Instant.now() + " " + line));
+      metricsServer = MetricsOption.start(metricsAt, new MetricsSources(dir.toString(), replica::volume, server, null),
+          err());
     } catch (Exception e) { // e.g. the port is taken: nothing is left behind, not even the new directory
+      if (server != null) {
+        server.close();
+      }
       ControlSocket.closeQuietly(control, e);
       replica.close();
       if (!existed) {
@@ -123,7 +133,7 @@ final class ReceiveCommand extends VolumeCommand {
       throw e;
     }
     return runUntilStopped(server.address(), "receiving into " + dir + " on " + server.address().getHostString() + ":"
-        + server.port() + (tls.isPresent() ? " (TLS)" : "") + "; stop with Ctrl-C", server, control, replica);
+        + server.port() + (tls.isPresent() ? " (TLS)" : "") + "; stop with Ctrl-C", metricsServer, server, control, replica);
   }
 
   /** Lends the replica's volume to commands arriving on the control socket. */

@@ -52,19 +52,24 @@ final class ServeCommand extends VolumeCommand {
       description = "Serve at most N client connections at once; one more is closed at once (default: ${DEFAULT-VALUE}).")
   int maxConnections;
 
+  @picocli.CommandLine.Mixin
+  MetricsOption metrics;
+
   @Override
   public Integer call() throws Exception {
     if (writeMemory < 1 || maxConnections < 1) { // durations of 0 are not durations (a usage error)
       throw new Main.UserError("--write-memory and --max-connections must be positive");
     }
     InetSocketAddress addr = HostPort.parse(listen);
+    InetSocketAddress metricsAt = metrics.address();
     Optional<SslContext> tls = ServerTls.context(tlsCert, tlsKey);
     if (!Files.isDirectory(dir)) {
       throw new Main.UserError("no volume at " + dir);
     }
     Volume v = VolumeSource.reportRepairs(Volume.open(new DirectoryStorage(dir), common.cacheBytes()));
-    NbdServer server;
+    NbdServer server = null;
     ControlSocket control = null;
+    AutoCloseable metricsServer;
     try {
       VolumeSource lend = VolumeSource.serving(dir, v);
       control = ControlSocket.start(dir, args -> ControlSocket.runCaptured(lend, args));
@@ -78,13 +83,17 @@ final class ServeCommand extends VolumeCommand {
         err().println("deltasnap: " + dir + " holds a staged incoming transfer: its origin is served read-only");
       }
       server = NbdServer.start(addr, new VolumeExports(v, staged), tls, opts);
+      metricsServer = MetricsOption.start(metricsAt, new MetricsSources(dir.toString(), () -> v, null, null), err());
     } catch (Exception e) { // e.g. the port is taken: nothing is left behind
+      if (server != null) {
+        server.close();
+      }
       ControlSocket.closeQuietly(control, e);
       v.close();
       throw e;
     }
     v.startBackgroundReclaim();
     return runUntilStopped(server.address(), "serving " + dir + " on nbd://" + server.address().getHostString() + ":"
-        + server.port() + "/origin (and /snapshot-ID); stop with Ctrl-C", server, control, v);
+        + server.port() + "/origin (and /snapshot-ID); stop with Ctrl-C", metricsServer, server, control, v);
   }
 }
