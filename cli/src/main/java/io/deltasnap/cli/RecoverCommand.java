@@ -2,7 +2,6 @@ package io.deltasnap.cli;
 
 import io.deltasnap.engine.DirectoryStorage;
 import io.deltasnap.engine.Volume;
-import io.deltasnap.engine.pdata.LostCommits;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -47,7 +46,7 @@ final class RecoverCommand extends VolumeCommand {
       m.put("rolledBackTo", at);
       out().println(Json.write(m));
     } else {
-      err().println("rolled back to commit " + at + "; lost " + rec.plan().lost().describe());
+      err().println("rolled back to commit " + at + "; lost " + rec.plan().lossDescription());
     }
     return 0;
   }
@@ -58,13 +57,12 @@ final class RecoverCommand extends VolumeCommand {
     m.put("superblocks", plan.superblocks());
     m.put("canRollBack", plan.canRollBack());
     if (plan.canRollBack()) {
-      LostCommits.Summary lost = plan.lost();
       m.put("rollbackCommit", plan.rollbackCommit());
-      m.put("newestCommitSeen", lost.newestSeq());
-      m.put("lostSnapshots", lost.snapshots().stream().toList());
-      m.put("lostSnapshotCount", lost.snapshotCount());
-      m.put("chunksAtRisk", lost.chunks().stream().toList());
-      m.put("chunksAtRiskCount", lost.chunkCount());
+      m.put("newestCommitSeen", plan.newestCommitSeen());
+      m.put("lostSnapshots", plan.lostSnapshots());
+      m.put("lostSnapshotCount", plan.lostSnapshotCount());
+      m.put("chunksAtRisk", plan.chunksAtRisk());
+      m.put("chunksAtRiskCount", plan.chunksAtRiskCount());
     } else if (plan.refusal() != null) {
       m.put("rollbackProblem", plan.rollbackProblem());
     }
@@ -75,7 +73,7 @@ final class RecoverCommand extends VolumeCommand {
     plan.superblocks().forEach(s -> out.println("  " + s));
     if (plan.canRollBack()) {
       out.println("a rollback ('deltasnap recover " + dir + " --rollback') would open commit " + plan.rollbackCommit()
-          + " and lose " + plan.lost().describe());
+          + " and lose " + plan.lossDescription());
     } else {
       out.println("no rollback is possible: " + plan.rollbackProblem()
           + "; restore the volume from a replica (docs/recovery.md)");

@@ -2,7 +2,7 @@ package io.deltasnap.receiver;
 
 import io.deltasnap.delta.DeltaRecord;
 import io.deltasnap.engine.Volume;
-import io.deltasnap.engine.io.FileBlockFile;
+import io.deltasnap.engine.DirectBuffers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -61,7 +61,7 @@ final class RecordBatch {
   /**
    * Writes {@code records} (from {@link #take}) into the origin with one commit. Large DATA
    * records go through {@code holder[0]}, an aligned buffer grown as needed, so the engine writes
-   * them with direct I/O (see FileBlockFile).
+   * them with direct I/O (see DirectBuffers).
    */
   static void write(Volume v, List<DeltaRecord> records, ByteBuffer[] holder) throws IOException {
     long[] offsets = new long[records.size()];
@@ -73,7 +73,7 @@ final class RecordBatch {
       }
     }
     if (alignedBytes > 0 && (holder[0] == null || holder[0].capacity() < alignedBytes)) {
-      holder[0] = FileBlockFile.allocateAligned(alignedBytes);
+      holder[0] = DirectBuffers.allocate(alignedBytes);
     }
     int at = 0;
     for (int i = 0; i < records.size(); i++) {
@@ -91,6 +91,6 @@ final class RecordBatch {
   }
 
   private static int roundUp(int n) {
-    return (n + FileBlockFile.DIRECT_ALIGN - 1) / FileBlockFile.DIRECT_ALIGN * FileBlockFile.DIRECT_ALIGN;
+    return Math.toIntExact(DirectBuffers.alignUp(n));
   }
 }

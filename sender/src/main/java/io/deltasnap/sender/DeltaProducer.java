@@ -12,7 +12,7 @@ import io.deltasnap.engine.Extent;
 import io.deltasnap.engine.InvalidRequestException;
 import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
-import io.deltasnap.engine.io.FileBlockFile;
+import io.deltasnap.engine.DirectBuffers;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -270,8 +270,8 @@ public final class DeltaProducer {
   static final int READERS = Integer.getInteger("deltasnap.readers", 4);
   static final int READ_AHEAD = Integer.getInteger("deltasnap.readAhead", 16);
 
-  /** Per reader thread: pieces are read into it, past the page cache (FileBlockFile). */
-  private static final ThreadLocal<ByteBuffer> BULK = ThreadLocal.withInitial(() -> FileBlockFile.allocateAligned(2 * PIECE));
+  /** Per reader thread: pieces are read into it, past the page cache (DirectBuffers). */
+  private static final ThreadLocal<ByteBuffer> BULK = ThreadLocal.withInitial(() -> DirectBuffers.allocate(2 * PIECE));
 
   /** A piece of the target at {@code offset}, and the base's bytes there when patching (else null). */
   private record Piece(long offset, byte[] now, byte[] old) {}
@@ -279,7 +279,7 @@ public final class DeltaProducer {
   private static ByteBuffer bulk(int n) {
     ByteBuffer b = BULK.get();
     if (b.capacity() < n) {
-      b = FileBlockFile.allocateAligned(n);
+      b = DirectBuffers.allocate(n);
       BULK.set(b);
     }
     return b.clear();

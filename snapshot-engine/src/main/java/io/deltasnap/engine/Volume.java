@@ -168,6 +168,33 @@ public final class Volume implements Closeable {
     public boolean canRollBack() {
       return rollbackCommit >= 0;
     }
+
+    /** What a rollback loses, in a sentence; only when {@link #canRollBack()}. */
+    public String lossDescription() {
+      return lost.describe();
+    }
+
+    public long newestCommitSeen() {
+      return lost.newestSeq();
+    }
+
+    /** IDs of snapshots only the lost commits recorded (at most {@link LostCommits#MAX_LISTED}). */
+    public List<Long> lostSnapshots() {
+      return List.copyOf(lost.snapshots());
+    }
+
+    public long lostSnapshotCount() {
+      return lost.snapshotCount();
+    }
+
+    /** Chunks whose copies the lost commits preserved (at most {@link LostCommits#MAX_LISTED}). */
+    public List<Long> chunksAtRisk() {
+      return List.copyOf(lost.chunks());
+    }
+
+    public long chunksAtRiskCount() {
+      return lost.chunkCount();
+    }
   }
 
   /** Inspects a volume's superblock copies without changing anything; see {@link RecoveryPlan}. */
