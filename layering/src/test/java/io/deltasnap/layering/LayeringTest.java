@@ -1,4 +1,4 @@
-package io.deltasnap.cli;
+package io.deltasnap.layering;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
