@@ -76,6 +76,19 @@ class FullStoreTest {
     assertEquals(List.of(2L), ids(v));
   }
 
+  /** The newest commit sequence in the store's superblock slots, read without opening the volume. */
+  static long newestCommit(Path store) throws IOException {
+    try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(store)) {
+      long newest = 0;
+      for (int slot = 0; slot < 2; slot++) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        f.read(b, slot * 4096L + 16);
+        newest = Math.max(newest, b.getLong(0));
+      }
+      return newest;
+    }
+  }
+
   /** A volume whose snapshot 1 alone reads 16384 copies; returns the number of exceptions. */
   static long withManyCopies(String v) throws IOException {
     Cli.ok("init", v, "--size", "64M", "--chunk-size", "4K");
@@ -104,7 +117,14 @@ class FullStoreTest {
       Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.deltasnap.cli.Main",
           "snapshot", "delete", v, "1", "--wait").redirectErrorStream(true)
           .redirectOutput(tmp.resolve("delete.log").toFile()).start();
-      Thread.sleep(delay);
+      // kill once the reclaimer has committed a few of its batches (it commits every 1024 keys):
+      // watched in the store's superblock slots, so machine load does not move the kill point
+      Path store = Path.of(v, "store");
+      long start = newestCommit(store);
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(30_000 + delay);
+      while (p.isAlive() && newestCommit(store) < start + 4 && System.nanoTime() < deadline) {
+        Thread.sleep(2);
+      }
       p.destroyForcibly(); // SIGKILL
       assertTrue(p.waitFor(30, TimeUnit.SECONDS));
       VolumeStatus s = status(v);
