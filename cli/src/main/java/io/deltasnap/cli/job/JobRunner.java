@@ -14,9 +14,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 
@@ -178,13 +178,13 @@ public final class JobRunner {
     }
 
     List<PassReport.TargetReport> reports = new ArrayList<>();
-    Set<Long> protect = new HashSet<>();
+    Map<Long, List<String>> protect = new LinkedHashMap<>(); // bases of targets, with whose
     for (ReplicationTarget t : targets) {
       JobState.Target prev = st.target(t.name());
       if (stop.getAsBoolean()) {
         reports.add(new PassReport.TargetReport(t.name(), t.where(), List.of(), List.of(), prev.base(),
-            "skipped: the job is stopping"));
-        protectRecorded(prev, src, protect);
+            "skipped: the job is stopping", List.of()));
+        protectRecorded(t.name(), prev, src, protect);
         continue;
       }
       TargetPass p = new TargetPass(t, spec.targets().stream().filter(x -> x.name().equals(t.name())).findFirst()
@@ -193,10 +193,10 @@ public final class JobRunner {
       reports.add(p.report());
       if (p.listed) {
         if (p.base != null) {
-          protect.add(p.base.id());
+          protect.computeIfAbsent(p.base.id(), k -> new ArrayList<>()).add("base of target " + t.name());
         }
       } else {
-        protectRecorded(prev, src, protect);
+        protectRecorded(t.name(), prev, src, protect);
       }
       if (!dryRun) {
         boolean ok = p.error == null;
@@ -208,6 +208,7 @@ public final class JobRunner {
     }
 
     List<Snap> pruned = new ArrayList<>();
+    List<PassReport.Kept> kept = new ArrayList<>();
     // after a damaged state, the bases of targets not listed this pass are unknown: keep every snapshot
     boolean basesUnknown = damage != null && reports.stream().anyMatch(r -> r.error() != null);
     if (damage != null) {
@@ -216,14 +217,18 @@ public final class JobRunner {
     }
     if (!stop.getAsBoolean() && !basesUnknown) {
       List<Snap> owned = src.stream().filter(Snap::owned).toList();
-      Set<Long> keep = spec.retention().keep(owned, now, spec.zone());
-      keep.addAll(protect);
+      Map<Long, List<String>> keep = spec.retention().explain(owned, now, spec.zone());
+      protect.forEach((id, why) -> keep.computeIfAbsent(id, k -> new ArrayList<>()).addAll(why));
       for (Snap s : owned) {
-        if (!keep.contains(s.id()) && s.id() != Snap.PLANNED) {
+        if (s.id() == Snap.PLANNED) {
+          kept.add(new PassReport.Kept(s, List.of("taken by this pass")));
+        } else if (!keep.containsKey(s.id())) {
           pruned.add(s);
+        } else {
+          kept.add(new PassReport.Kept(s, keep.get(s.id())));
         }
       }
-      assert pruned.stream().noneMatch(s -> protect.contains(s.id())) : "pruning a target's base on the source";
+      assert pruned.stream().noneMatch(s -> protect.containsKey(s.id())) : "pruning a target's base on the source";
       if (!dryRun) {
         for (Snap s : pruned) {
           try {
@@ -238,7 +243,8 @@ public final class JobRunner {
       }
     }
 
-    PassReport report = new PassReport(dryRun, now, taken, List.copyOf(pruned), sourceError, List.copyOf(reports));
+    PassReport report = new PassReport(dryRun, now, taken, List.copyOf(pruned), sourceError, List.copyOf(reports),
+        List.copyOf(kept));
     if (!dryRun) {
       if (!basesUnknown) {
         state.clearDamage(); // reported; the state written below is whole
@@ -253,9 +259,11 @@ public final class JobRunner {
   }
 
   /** The base the state file records for a target not listed this pass, if the source still has it. */
-  private static void protectRecorded(JobState.Target prev, List<Snap> src, Set<Long> protect) {
+  private static void protectRecorded(String target, JobState.Target prev, List<Snap> src,
+      Map<Long, List<String>> protect) {
     if (prev.base() != null && src.stream().anyMatch(s -> s.sameAs(prev.base()))) {
-      protect.add(prev.base().id());
+      protect.computeIfAbsent(prev.base().id(), k -> new ArrayList<>())
+          .add("base of target " + target + " (as the state file records it: the target was not reached)");
     }
   }
 
@@ -265,6 +273,7 @@ public final class JobRunner {
     final RetentionPolicy retention;
     final List<PassReport.Send> sends = new ArrayList<>();
     final List<Snap> pruned = new ArrayList<>();
+    final List<PassReport.Kept> kept = new ArrayList<>();
     boolean listed;
     Snap base;
     long bytes;
@@ -308,13 +317,15 @@ public final class JobRunner {
           base = s;
           hook.after("send:" + target.name());
         }
-        Set<Long> keep = retention.keep(dst.stream().filter(Snap::owned).toList(), now, spec.zone());
-        if (base != null) {
-          keep.add(base.id()); // never the base of the next increment
+        Map<Long, List<String>> keep = retention.explain(dst.stream().filter(Snap::owned).toList(), now, spec.zone());
+        if (base != null) { // never the base of the next increment
+          keep.computeIfAbsent(base.id(), k -> new ArrayList<>()).add("base (of the next increment)");
         }
         for (Snap s : dst) {
-          if (s.owned() && !keep.contains(s.id())) {
+          if (s.owned() && !keep.containsKey(s.id())) {
             pruned.add(s);
+          } else if (s.owned()) {
+            kept.add(new PassReport.Kept(s, keep.get(s.id())));
           }
         }
         assert base == null || pruned.stream().noneMatch(s -> s.id() == base.id()) : "pruning the base " + base;
@@ -344,7 +355,7 @@ public final class JobRunner {
 
     PassReport.TargetReport report() {
       return new PassReport.TargetReport(target.name(), target.where(), List.copyOf(sends), List.copyOf(pruned), base,
-          error);
+          error, error == null ? List.copyOf(kept) : List.of());
     }
   }
 

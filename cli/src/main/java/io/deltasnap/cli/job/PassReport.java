@@ -12,9 +12,17 @@ import java.util.List;
  * @param sourcePruned snapshots deleted (or to delete) on the source
  * @param sourceError why the source step failed, or null
  * @param targets per target, in job-file order
+ * @param sourceKept the job's snapshots the source keeps after pruning, each with why (empty: not pruned)
  */
 public record PassReport(boolean dryRun, Instant started, Snap snapshot, List<Snap> sourcePruned, String sourceError,
-    List<TargetReport> targets) {
+    List<TargetReport> targets, List<Kept> sourceKept) {
+
+  /** A snapshot of the job that pruning keeps, and every reason it does (a retention rule, a base, ...). */
+  public record Kept(Snap snap, List<String> why) {
+    public Kept {
+      why = List.copyOf(why);
+    }
+  }
 
   /** One send: a full delta when {@code base} is null. */
   public record Send(Snap base, Snap snapshot, long bytes) {}
@@ -28,9 +36,10 @@ public record PassReport(boolean dryRun, Instant started, Snap snapshot, List<Sn
    * @param pruned snapshots deleted (or to delete) on it
    * @param base the newest snapshot it shares with the source after the pass (null: none)
    * @param error why it failed, or null; skipped targets (stop requested) say so here
+   * @param kept the job's snapshots it keeps after pruning (sent ones included), each with why
    */
   public record TargetReport(String name, String where, List<Send> sends, List<Snap> pruned, Snap base,
-      String error) {}
+      String error, List<Kept> kept) {}
 
   public boolean ok() {
     return sourceError == null && targets.stream().allMatch(t -> t.error() == null);

@@ -8,6 +8,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,6 +44,19 @@ public record RetentionPolicy(int last, Map<Period, Integer> grid) {
     public String key() {
       return name().toLowerCase();
     }
+
+    /** The period {@code t} falls in, for people: {@code 2026-11-28T13}, {@code 2026-W48}, {@code 2026-11}. */
+    String label(Instant t, ZoneId zone) {
+      LocalDateTime l = LocalDateTime.ofInstant(t, zone);
+      return switch (this) {
+        case HOURLY -> l.toLocalDate() + "T" + String.format("%02d", l.getHour());
+        case DAILY -> l.toLocalDate().toString();
+        case WEEKLY -> String.format("%d-W%02d", l.get(java.time.temporal.IsoFields.WEEK_BASED_YEAR),
+            l.get(java.time.temporal.IsoFields.WEEK_OF_WEEK_BASED_YEAR));
+        case MONTHLY -> String.format("%d-%02d", l.getYear(), l.getMonthValue());
+        case YEARLY -> Integer.toString(l.getYear());
+      };
+    }
   }
 
   public RetentionPolicy {
@@ -63,28 +77,47 @@ public record RetentionPolicy(int last, Map<Period, Integer> grid) {
 
   /** The IDs of {@code snaps} (owned snapshots, each with a time) to keep at {@code now}. */
   public Set<Long> keep(List<Snap> snaps, Instant now, ZoneId zone) {
+    return new HashSet<>(explain(snaps, now, zone).keySet());
+  }
+
+  /**
+   * What {@link #keep} keeps, each with every rule that keeps it ({@code "last 2 (#1)"}, {@code
+   * "daily 2026-11-28 (1 of 7)"}, {@code "dated after now"}), in rule order; a snapshot not in
+   * the map is pruned.
+   */
+  public Map<Long, List<String>> explain(List<Snap> snaps, Instant now, ZoneId zone) {
     List<Snap> newestFirst = new ArrayList<>(snaps);
     newestFirst.sort(Comparator.comparing(Snap::time).thenComparingLong(Snap::id).reversed());
-    Set<Long> keep = new HashSet<>();
+    Map<Long, List<String>> keep = new LinkedHashMap<>();
     for (int i = 0; i < newestFirst.size(); i++) {
       Snap s = newestFirst.get(i);
-      if (i < Math.max(1, last) || s.time().isAfter(now)) {
-        keep.add(s.id());
+      if (i < Math.max(1, last)) {
+        why(keep, s, i == 0 && last <= 1 ? "newest" : "last " + last + " (#" + (i + 1) + ")");
+      }
+      if (s.time().isAfter(now)) {
+        why(keep, s, "dated after now");
       }
     }
-    for (Map.Entry<Period, Integer> e : grid.entrySet()) {
-      Period p = e.getKey();
+    for (Period p : Period.values()) {
+      Integer n = grid.get(p);
+      if (n == null) {
+        continue;
+      }
       long current = p.bucket(now, zone);
-      long oldest = current - e.getValue() + 1;
+      long oldest = current - n + 1;
       Set<Long> filled = new HashSet<>();
       for (Snap s : newestFirst) {
         long b = p.bucket(s.time(), zone);
         if (b >= oldest && b <= current && filled.add(b)) {
-          keep.add(s.id());
+          why(keep, s, p.key() + " " + p.label(s.time(), zone) + " (" + (current - b + 1) + " of " + n + ")");
         }
       }
     }
     return keep;
+  }
+
+  private static void why(Map<Long, List<String>> keep, Snap s, String reason) {
+    keep.computeIfAbsent(s.id(), k -> new ArrayList<>()).add(reason);
   }
 
   /** As written in a job file. */
