@@ -27,8 +27,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 public final class JobFile {
   private static final int MAX_BYTES = 1 << 20;
   private static final Set<String> TOP = Set.of("name", "volume", "schedule", "timezone", "snapshots", "key", "trust",
-      "state", "retention", "retry", "targets");
-  private static final Set<String> TARGET = Set.of("name", "path", "to", "deltas", "retention", "trust", "encrypt_to");
+      "state", "retention", "retry", "targets", "warn_lag", "crit_lag");
+  private static final Set<String> TARGET = Set.of("name", "path", "to", "deltas", "retention", "trust", "encrypt_to", "warn_lag",
+      "crit_lag");
 
   private JobFile() {}
 
@@ -100,6 +101,7 @@ public final class JobFile {
         throw new JobFileException(file + ": retry.max is shorter than retry.initial");
       }
     }
+    JobSpec.LagCheck check = lagCheck(f, JobSpec.LagCheck.NONE);
     List<JobSpec.TargetSpec> targets = new ArrayList<>();
     Object t = f.raw("targets");
     if (t != null) {
@@ -145,14 +147,41 @@ public final class JobFile {
         if (local != null && local.equals(volume)) {
           throw new JobFileException(w + ": the target is the source volume itself");
         }
-        targets.add(new JobSpec.TargetSpec(tn, path, to, tr, tf.path("trust", dir), deltas, encryptTo));
+        targets.add(new JobSpec.TargetSpec(tn, path, to, tr, tf.path("trust", dir), deltas, encryptTo,
+            lagCheck(tf, check)));
       }
     }
     if (!targets.isEmpty() && key == null) {
       throw new JobFileException(file + ": key: (the private key that signs deltas) is required with targets");
     }
     return new JobSpec(name, file, volume, schedule, zone, names, key, trust, state, retention, retryInitial,
-        retryMax, List.copyOf(targets));
+        retryMax, List.copyOf(targets), check);
+  }
+
+  /** {@code warn_lag:} and {@code crit_lag:} of one mapping, the {@code outer} ones where it gives none. */
+  private static JobSpec.LagCheck lagCheck(Fields f, JobSpec.LagCheck outer) {
+    Duration warn = lag(f, "warn_lag");
+    Duration crit = lag(f, "crit_lag");
+    warn = warn != null ? warn : outer.warn();
+    crit = crit != null ? crit : outer.crit();
+    if (warn != null && crit != null && crit.compareTo(warn) < 0) {
+      throw new JobFileException(f.where + ": crit_lag (" + Durations.format(crit) + ") is shorter than warn_lag ("
+          + Durations.format(warn) + ")");
+    }
+    return new JobSpec.LagCheck(warn, crit);
+  }
+
+  private static Duration lag(Fields f, String k) {
+    String v = f.string(k, null);
+    if (v == null) {
+      return null;
+    }
+    Duration d = Durations.parse(v);
+    if (d == null) {
+      throw new JobFileException(f.where + ": " + k + ": \"" + v + "\" is not a duration of at most 100 years (say 30m, "
+          + "2h, 1d, 1h30m)");
+    }
+    return d;
   }
 
   static RetentionPolicy retention(Object o, String where) {

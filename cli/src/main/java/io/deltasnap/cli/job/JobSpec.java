@@ -22,10 +22,30 @@ import java.util.List;
  * @param retryInitial first retry delay after a failed pass
  * @param retryMax cap of the exponential backoff
  * @param targets where snapshots go, in order
+ * @param check the job's lag thresholds for {@code job status --check} (each target's own override them)
  */
 public record JobSpec(String name, Path file, Path volume, Schedule schedule, ZoneId zone, NameTemplate names,
     Path key, Path trust, Path state, RetentionPolicy retention, Duration retryInitial, Duration retryMax,
-    List<TargetSpec> targets) {
+    List<TargetSpec> targets, LagCheck check) {
+
+  /**
+   * Thresholds on a target's lag ({@code warn_lag:}, {@code crit_lag:}): at or past {@code warn} it
+   * is WARNING, at or past {@code crit} CRITICAL; null: no such threshold. {@code crit ≥ warn}.
+   */
+  public record LagCheck(Duration warn, Duration crit) {
+    public static final LagCheck NONE = new LagCheck(null, null);
+
+    public LagCheck {
+      if (warn != null && crit != null && crit.compareTo(warn) < 0) {
+        throw new IllegalArgumentException("crit_lag is shorter than warn_lag");
+      }
+    }
+
+    /** These thresholds, each one not given taken from {@code outer}. */
+    public LagCheck or(LagCheck outer) {
+      return new LagCheck(warn != null ? warn : outer.warn, crit != null ? crit : outer.crit);
+    }
+  }
 
   /**
    * One target.
@@ -37,11 +57,12 @@ public record JobSpec(String name, Path file, Path volume, Schedule schedule, Zo
    * @param trust trust file for this target (null: the job's)
    * @param deltas a directory of delta files (or null): offline replication
    * @param encryptTo recipients file the deltas of a {@code deltas} target are encrypted to (or null: plain)
+   * @param check its lag thresholds, the job's filled in where it gives none
    */
   public record TargetSpec(String name, Path path, String to, RetentionPolicy retention, Path trust, Path deltas,
-      Path encryptTo) {
+      Path encryptTo, LagCheck check) {
     public TargetSpec(String name, Path path, String to, RetentionPolicy retention, Path trust) {
-      this(name, path, to, retention, trust, null, null);
+      this(name, path, to, retention, trust, null, null, LagCheck.NONE);
     }
 
     public String where() {

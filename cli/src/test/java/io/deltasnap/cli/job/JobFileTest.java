@@ -87,6 +87,39 @@ class JobFileTest {
   }
 
   @Test
+  void lagThresholdsAreDurationsPerJobAndPerTarget() {
+    JobSpec j = parse("""
+        volume: v
+        schedule: 1h
+        key: k
+        warn_lag: 2h
+        crit_lag: 6h
+        targets:
+          - {name: a, path: /a}
+          - {name: b, path: /b, crit_lag: 1d}
+          - {name: c, path: /c, warn_lag: 10m, crit_lag: 1h30m}
+        """);
+    assertEquals(new JobSpec.LagCheck(Duration.ofHours(2), Duration.ofHours(6)), j.check());
+    assertEquals(j.check(), j.targets().get(0).check());
+    assertEquals(new JobSpec.LagCheck(Duration.ofHours(2), Duration.ofDays(1)), j.targets().get(1).check());
+    assertEquals(new JobSpec.LagCheck(Duration.ofMinutes(10), Duration.ofMinutes(90)), j.targets().get(2).check());
+    assertEquals(JobSpec.LagCheck.NONE, parse("volume: v\nschedule: 1h\n").check());
+  }
+
+  @Test
+  void badLagThresholdsAreRefusedNamingTheField() {
+    assertTrue(err("volume: v\nschedule: 1h\nwarn_lag: soon\n").contains("warn_lag: \"soon\" is not a duration"));
+    assertTrue(err("volume: v\nschedule: 1h\ncrit_lag: 7200\n").contains("crit_lag: \"7200\" is not a duration"));
+    assertTrue(err("volume: v\nschedule: 1h\ncrit_lag: [1h]\n").contains("crit_lag is a single value"));
+    assertTrue(err("volume: v\nschedule: 1h\nwarn_lag: 6h\ncrit_lag: 2h\n")
+        .contains("crit_lag (2h) is shorter than warn_lag (6h)"));
+    String t = err("volume: v\nschedule: 1h\nkey: k\nwarn_lag: 2h\ntargets: [{path: /a, crit_lag: 1h}]\n");
+    assertTrue(t.contains("targets[0]: crit_lag (1h) is shorter than warn_lag (2h)"), t);
+    assertTrue(err("volume: v\nschedule: 1h\nkey: k\ntargets: [{path: /a, warn_lag: 0s}]\n")
+        .contains("targets[0]: warn_lag: \"0s\" is not a duration"));
+  }
+
+  @Test
   void namesCarryTheirTime() {
     NameTemplate t = NameTemplate.parse("{job}-{time}", "vol", ZoneOffset.UTC, "x");
     Instant at = Instant.parse("2026-11-28T13:15:07Z");
