@@ -40,14 +40,14 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "job", mixinStandardHelpOptions = true,
     description = "Scheduled snapshots, replication to targets, and retention (docs/jobs.md).",
-    subcommands = {JobCommand.Run.class, JobCommand.Daemon.class, JobCommand.Status.class})
+    subcommands = {JobCommand.Run.class, JobCommand.Daemon.class, JobCommand.Status.class, JobCommand.Prune.class})
 final class JobCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "say run, daemon or status");
+    throw new CommandLine.ParameterException(spec.commandLine(), "say run, daemon, status or prune");
   }
 
   static JobSpec load(Path file) throws IOException {
@@ -326,6 +326,15 @@ final class JobCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "JOBFILE", description = "The job file (YAML; see docs/jobs.md).")
     Path file;
 
+    @Option(names = "--check", description = {"Monitoring (Nagios-style): one line on stdout, exit 0 OK, 1 WARNING, "
+        + "2 CRITICAL, by each target's lag against warn_lag:/crit_lag: in the job file; a target never "
+        + "replicated is CRITICAL.", "A bad job or state file is an error as always: a 'deltasnap: ' line on stderr, "
+        + "nothing on stdout, exit 1."})
+    boolean check;
+
+    /** For tests: the time to measure lag at. */
+    Clock clock = Clock.systemUTC();
+
     @Override
     public Integer call() throws Exception {
       JobSpec job = load(file);
@@ -336,7 +345,12 @@ final class JobCommand implements Runnable {
         throw new Main.UserError(e.getMessage() + ": the next pass sets it aside as " + job.state().getFileName()
             + ".damaged and starts afresh (or remove it)");
       }
-      Instant now = Clock.systemUTC().instant();
+      Instant now = clock.instant();
+      if (check) {
+        io.deltasnap.cli.job.JobCheck.Result r = io.deltasnap.cli.job.JobCheck.of(job, st, now);
+        out().println(r.line());
+        return r.exit();
+      }
       if (common.json) {
         Map<String, Object> m = Json.obj();
         m.put("job", job.name());
@@ -399,6 +413,139 @@ final class JobCommand implements Runnable {
 
     private static String str(Instant t) {
       return t == null ? null : t.toString();
+    }
+  }
+
+  @Command(name = "prune", mixinStandardHelpOptions = true,
+      description = {"What retention would delete now, on the source and on each target, and why each snapshot "
+      + "that stays is kept (a rule and its period, or a target's base).", "It is what the next pass without a "
+      + "new snapshot would prune, after sending what that pass would send. Only --dry-run is supported: "
+      + "'job run' prunes."},
+      footerHeading = "%nExample:%n",
+      footer = "  deltasnap job prune /etc/deltasnap/vol.yaml --dry-run")
+  static final class Prune extends VolumeCommand {
+    @Parameters(index = "0", paramLabel = "JOBFILE", description = "The job file (YAML; see docs/jobs.md).")
+    Path file;
+
+    @Option(names = "--dry-run", description = "List, delete nothing (required).")
+    boolean dryRun;
+
+    Prune() {
+      super(true); // forwarded to a server holding the volume
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      if (!dryRun) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "job prune needs --dry-run ('job run' prunes)");
+      }
+      JobSpec job = load(file);
+      Ed25519PrivateKeyParameters key = key(job);
+      VolumeHandle h;
+      try {
+        h = open(job.volume());
+      } catch (ControlSocket.Forward f) {
+        List<String> args = new ArrayList<>(List.of("job", "prune", file.toAbsolutePath().toString(), "--dry-run"));
+        if (common.json) {
+          args.add("--json");
+        }
+        return ControlSocket.forward(f.dir, args.toArray(String[]::new), out(), err());
+      }
+      PassReport r;
+      try (h) {
+        Volume v = h.volume();
+        JobRunner runner = new JobRunner(job, v, JobRunner.targets(job, key, v), key, Clock.systemUTC(),
+            JobRunner.Hook.NONE);
+        r = runner.run(false, true, () -> false); // no snapshot, nothing changed
+      }
+      if (common.json) {
+        out().println(Json.write(json(job, r)));
+      } else {
+        print(job, r);
+      }
+      return 0;
+    }
+
+    private void print(JobSpec job, PassReport r) {
+      out().println("job " + job.name() + " (dry run: nothing deleted) at " + r.started());
+      side("source " + job.volume(), job.retention(), r.sourcePruned(), r.sourceKept(), r.sourceError(), List.of());
+      for (PassReport.TargetReport t : r.targets()) {
+        JobSpec.TargetSpec ts = job.targets().stream().filter(x -> x.name().equals(t.name())).findFirst()
+            .orElseThrow();
+        side("target " + t.name() + " (" + t.where() + ")", ts.retention(), t.pruned(), t.kept(), t.error(),
+            t.sends().stream().map(PassReport.Send::snapshot).toList());
+      }
+    }
+
+    private void side(String title, io.deltasnap.cli.job.RetentionPolicy p, List<Snap> pruned,
+        List<PassReport.Kept> kept, String error, List<Snap> toSend) {
+      out().println("  " + title + ", retention " + p.describe() + ":");
+      if (error != null) {
+        out().println("    not pruned: " + error);
+        return;
+      }
+      for (Snap s : pruned) {
+        out().println("    delete " + s.label() + ": no rule keeps it");
+      }
+      for (PassReport.Kept k : kept) {
+        boolean sending = toSend.stream().anyMatch(x -> x.id() == k.snap().id());
+        out().println("    keep   " + k.snap().label() + (sending ? " (to be sent)" : "") + ": "
+            + String.join("; ", k.why()));
+      }
+      if (pruned.isEmpty() && kept.isEmpty()) {
+        out().println("    no snapshots of the job");
+      }
+    }
+
+    static Map<String, Object> json(JobSpec job, PassReport r) {
+      Map<String, Object> m = Json.obj();
+      m.put("job", job.name());
+      m.put("dryRun", true);
+      m.put("time", r.started().toString());
+      m.put("source", side(job.volume().toString(), job.retention(), r.sourcePruned(), r.sourceKept(),
+          r.sourceError()));
+      List<Object> ts = Json.arr();
+      for (PassReport.TargetReport t : r.targets()) {
+        JobSpec.TargetSpec spec = job.targets().stream().filter(x -> x.name().equals(t.name())).findFirst()
+            .orElseThrow();
+        Map<String, Object> x = side(t.where(), spec.retention(), t.pruned(), t.kept(), t.error());
+        x.put("name", t.name());
+        List<Object> sends = Json.arr();
+        t.sends().forEach(sd -> sends.add(sd.snapshot().id()));
+        x.put("toSend", sends);
+        x.put("base", t.base() == null ? null : t.base().id());
+        ts.add(x);
+      }
+      m.put("targets", ts);
+      return m;
+    }
+
+    private static Map<String, Object> side(String where, io.deltasnap.cli.job.RetentionPolicy p, List<Snap> pruned,
+        List<PassReport.Kept> kept, String error) {
+      Map<String, Object> m = Json.obj();
+      m.put("where", where);
+      m.put("retention", p.describe());
+      m.put("error", error);
+      List<Object> del = Json.arr();
+      for (Snap s : pruned) {
+        Map<String, Object> x = Json.obj();
+        x.put("id", s.id());
+        x.put("name", s.name());
+        del.add(x);
+      }
+      m.put("delete", del);
+      List<Object> keep = Json.arr();
+      for (PassReport.Kept k : kept) {
+        Map<String, Object> x = Json.obj();
+        x.put("id", k.snap().id() == Snap.PLANNED ? null : k.snap().id());
+        x.put("name", k.snap().name());
+        List<Object> why = Json.arr();
+        why.addAll(k.why());
+        x.put("why", why);
+        keep.add(x);
+      }
+      m.put("keep", keep);
+      return m;
     }
   }
 }

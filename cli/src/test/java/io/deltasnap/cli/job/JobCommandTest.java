@@ -1,5 +1,6 @@
 package io.deltasnap.cli.job;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -156,6 +157,68 @@ class JobCommandTest {
     assertTrue(fails("job", "status", tmp.resolve("none.yaml").toString()).err().contains("no job file"));
     Files.writeString(job, "volume: src\nschedule: 1h\nkey: k\ntargets: [{to: 'backup:7000', trust: t.pub}]\n");
     assertTrue(fails("job", "run", job.toString()).err().contains("trust: is for local targets"));
+  }
+
+  @Test
+  void statusCheckIsOneLineAndANagiosExitCode() throws Exception {
+    Result never = cli(null, "job", "status", job.toString(), "--check");
+    assertEquals(2, never.exit(), never.err());
+    assertEquals("CRITICAL: job nightly: 2 targets; a never replicated; b never replicated\n", never.out());
+    ok("job", "run", job.toString());
+    Result fine = ok("job", "status", job.toString(), "--check");
+    assertTrue(fine.out().matches("OK: job nightly: 2 targets, worst lag \\d+s \\([ab]\\)\n"), fine.out());
+    assertEquals("", fine.err());
+    // snapshot names are to the second: a second later the base is at least 1s old
+    Files.writeString(job, Files.readString(job) + "warn_lag: 1s\ncrit_lag: 1h\n");
+    nextSecond();
+    Result warn = cli(null, "job", "status", job.toString(), "--check");
+    assertEquals(1, warn.exit(), warn.out() + warn.err());
+    assertTrue(warn.out().startsWith("WARNING: job nightly: 2 targets, worst lag ") && warn.out().contains("warn_lag 1s")
+        && warn.out().lines().count() == 1, warn.out());
+    // a bad job file is an error as everywhere: nothing on stdout
+    Files.writeString(job, Files.readString(job) + "warn_lag: 2h\n");
+    Result bad = fails("job", "status", job.toString(), "--check");
+    assertEquals("", bad.out());
+    Files.writeString(job, Files.readString(job).replace("warn_lag: 1s\ncrit_lag: 1h\nwarn_lag: 2h\n",
+        "warn_lag: 2h\ncrit_lag: 1h\n"));
+    assertTrue(fails("job", "status", job.toString(), "--check").err().contains("crit_lag (1h) is shorter than warn_lag"));
+  }
+
+  @Test
+  void pruneDryRunExplainsAndDeletesNothing() throws Exception {
+    // b keeps all: three passes leave 2 and 3 on the source (last 2), 3 on a, 1-3 on b
+    for (int i = 2; i <= 4; i++) {
+      ok("job", "run", job.toString());
+      nextSecond();
+      change(i);
+    }
+    Files.writeString(job, Files.readString(job).replace("- {name: b, path: b}", "- {name: b, path: b, retention: {last: 1}}"));
+    byte[] state = Files.readAllBytes(tmp.resolve("nightly.yaml.state"));
+    String srcList = ok("snapshot", "list", src, "--json").out();
+    String bList = ok("snapshot", "list", tmp.resolve("b").toString(), "--json").out();
+    Result text = ok("job", "prune", job.toString(), "--dry-run");
+    assertTrue(text.out().contains("target b (" + tmp.resolve("b") + "), retention last 1:"), text.out());
+    assertTrue(text.out().contains("    delete 1 nightly-") && text.out().contains("    delete 2 nightly-")
+        && text.out().contains("    keep   3 nightly-"), text.out());
+    assertTrue(text.out().contains("base of target a") && text.out().contains("base (of the next increment)"),
+        text.out());
+    Result json = ok("job", "prune", job.toString(), "--dry-run", "--json");
+    Object doc = new org.snakeyaml.engine.v2.api.Load(org.snakeyaml.engine.v2.api.LoadSettings.builder().build())
+        .loadFromString(json.out()); // JSON is YAML 1.2
+    java.util.Map<?, ?> m = (java.util.Map<?, ?>) doc;
+    assertEquals(true, m.get("dryRun"));
+    java.util.Map<?, ?> b = (java.util.Map<?, ?>) ((List<?>) m.get("targets")).get(1);
+    assertEquals("b", b.get("name"));
+    assertEquals(List.of(1, 2), ((List<?>) b.get("delete")).stream().map(x -> ((java.util.Map<?, ?>) x).get("id"))
+        .toList());
+    java.util.Map<?, ?> kept = (java.util.Map<?, ?>) ((List<?>) b.get("keep")).get(0);
+    assertEquals(3, kept.get("id"));
+    assertTrue(((List<?>) kept.get("why")).contains("base (of the next increment)"), kept.toString());
+    // nothing changed anywhere
+    assertArrayEquals(state, Files.readAllBytes(tmp.resolve("nightly.yaml.state")));
+    assertEquals(srcList, ok("snapshot", "list", src, "--json").out());
+    assertEquals(bList, ok("snapshot", "list", tmp.resolve("b").toString(), "--json").out());
+    assertEquals(2, cli(null, "job", "prune", job.toString()).exit(), "without --dry-run: a usage error");
   }
 
   @Test
