@@ -30,7 +30,7 @@ class JobFileFuzzTest {
     @FuzzTest // (a libFuzzer dictionary entry cannot hold a newline)
     @DictionaryEntries({"volume: ", "schedule: ", "timezone: ", "snapshots:", "name: ", "key: ", "trust: ", "state: ",
             "retention:", "retry:", "initial: ", "max: ", "targets:", "- ", "path: ", "to: ", "last: ", "hourly: ",
-            "daily: ", "weekly: ", "monthly: ", "yearly: ", "{time}", "{job}", "15m", "1h", "*/15 * * * *", "&a ", "*a"})
+            "daily: ", "weekly: ", "monthly: ", "yearly: ", "{time}", "{job}", "15m", "1h", "*/15 * * * *", "&a ", "*a", "warn_lag: ", "crit_lag: "})
     void anyJobFileIsReadIntoAUsableJobOrRefusedNamingTheField(byte[] input) {
         String text = new String(input, StandardCharsets.UTF_8);
         UntrustedInput files = UntrustedInput.refusedOnlyBy(UntrustedInput.FIRST_USE_BYTES + 4096L * input.length,
@@ -70,6 +70,16 @@ class JobFileFuzzTest {
                     path: /srv/replica
                     retention: {hourly: 48}
                   - to: backup.example:7070
+                """));
+        seeds.put("lag-thresholds", utf8("""
+                volume: /srv/vol
+                schedule: 15m
+                key: job.key
+                warn_lag: 2h
+                crit_lag: 6h
+                targets:
+                  - {name: near, path: /srv/replica, crit_lag: 1d}
+                  - {name: far, to: 'backup1:7000', warn_lag: 30m, crit_lag: 1h}
                 """));
         seeds.put("anchors", utf8("volume: &v /srv/vol\nschedule: 1h\nstate: *v\n"));
         for (byte[] s : seeds.values()) {
