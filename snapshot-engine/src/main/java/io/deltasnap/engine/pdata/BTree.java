@@ -14,7 +14,10 @@ import java.util.Arrays;
  * smallest key of its child, and its birth is the newest birth anywhere below that child.
  * Not thread-safe: callers hold the volume's tree lock (shared for reads, exclusive for changes).
  *
- * <p>Nodes are not merged when they become sparse; an empty node is removed from its parent.
+ * <p>After a delete, a node that has fallen below a quarter of a page is merged with a neighbour
+ * when the two fit in one page, and an empty node is removed from its parent; so a tree that has
+ * lost most of its entries shrinks back towards the size of a freshly built one instead of
+ * keeping one sparse page per key range it ever held.
  */
 public final class BTree {
   private final int treeId;
@@ -202,7 +205,35 @@ public final class BTree {
       x.remove(i);
     } else {
       refresh(x, i, c);
+      if (c.bytes < MERGE_BELOW && x.n > 1) {
+        mergeWithNeighbour(x, i, path, depth);
+      }
     }
+  }
+
+  /** A node smaller than this after a delete is merged with a neighbour when both fit a page. */
+  static final int MERGE_BELOW = Pages.PAGE_SIZE / 4;
+
+  /**
+   * Merges child {@code i} of the dirty node {@code x} with its right neighbour (or its left one,
+   * for the last child) when their entries fit in one page. The survivor is the left of the pair;
+   * the right one's page, if it had one, is released like any node replaced by a change.
+   */
+  private void mergeWithNeighbour(Node x, int i, long[] path, int depth) throws IOException {
+    int l = i + 1 < x.n ? i : i - 1;
+    Node left = child(x, l, path, depth + 1);
+    Node right = child(x, l + 1, path, depth + 1);
+    if (left.bytes + right.bytes - NodeCodec.HEADER_BYTES > Pages.PAGE_SIZE) {
+      return;
+    }
+    left = mutable(left);
+    setChild(x, l, left);
+    left.absorb(right);
+    if (!right.dirty()) {
+      release(right);
+    }
+    x.remove(l + 1);
+    refresh(x, l, left);
   }
 
   /** Writes every dirty node (children first); returns the root page (0 if empty). */

@@ -181,6 +181,25 @@ final class Node {
     n--;
   }
 
+  /** Appends every entry of {@code r}, whose keys all follow this dirty node's, to this node. */
+  void absorb(Node r) {
+    assert dirty() && leaf == r.leaf && level == r.level;
+    for (int j = 0; j < r.n; j++) {
+      openGap(n);
+      int i = n - 1;
+      ka[i] = r.ka[j];
+      kb[i] = r.kb[j];
+      birth[i] = r.birth[j];
+      if (leaf) {
+        vals[i] = r.vals[j];
+      } else {
+        child[i] = r.child[j];
+        kids[i] = r.kids == null ? null : r.kids[j];
+      }
+      bytes += r.entryBytes(j);
+    }
+  }
+
   /** Moves the upper half (by bytes) of this dirty node into a new dirty node and returns it. */
   Node splitHalf() {
     assert dirty() && n >= 2;
