@@ -27,6 +27,10 @@ public final class Replica implements Closeable {
   private final DirectoryStorage storage;
   private final long cacheBytes;
   private volatile Volume volume;
+  /** The creation of {@link #volume} by this process while it has no snapshot; null otherwise. */
+  private NewReplica created;
+  /** The lock of a volume created here, held until {@link #close} (the volume itself does not hold it). */
+  private NewReplica createdLock;
   private final AtomicBoolean busy = new AtomicBoolean();
   private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "deltasnap-apply");
@@ -40,7 +44,6 @@ public final class Replica implements Closeable {
     this.cacheBytes = cacheBytes;
   }
 
-  /** Opens the replica in {@code dir} (creating the directory if needed); holds its lock if a volume is there. */
   /**
    * Whether {@code dir} holds a staged incoming transfer: records of a delta applied to its origin
    * whose snapshot is not yet taken. Resuming that transfer relies on the origin holding exactly
@@ -50,8 +53,11 @@ public final class Replica implements Closeable {
     return java.nio.file.Files.exists(dir.resolve(StagedTransfer.FILE));
   }
 
+  /**
+   * Opens the replica in {@code dir}; holds its lock if a volume is there. Nothing is created:
+   * a missing directory is made by the first full delta that passes its checks ({@link #create}).
+   */
   public static Replica open(Path dir, long cacheBytes) throws IOException {
-    Files.createDirectories(dir);
     Replica r = new Replica(dir, cacheBytes);
     if (r.storage.storeExists()) {
       r.volume = Volume.open(r.storage, cacheBytes);
@@ -78,13 +84,60 @@ public final class Replica implements Closeable {
     return v == null ? List.of() : v.snapshots();
   }
 
-  /** Creates the volume a full delta describes. Called on the worker thread. */
+  /**
+   * Creates the volume a full delta describes, exclusively: the volume's lock is taken before
+   * anything of the volume is made, and a volume (or an origin file) found at the path once it is
+   * held is refused, never overwritten. What this makes is remembered until the volume's first
+   * snapshot is published ({@link #published}), so a refused transfer can take exactly that away
+   * again ({@link #removeCreated}). Called on the worker thread.
+   */
   Volume create(DeltaHeader h) throws IOException {
-    Volume v = Volume.create(storage, CreateOptions.of(h.volumeSize()).withChunkSize(h.chunkSize())
-        .withUuid(h.volume()).withCacheBytes(cacheBytes));
+    NewReplica n = NewReplica.claim(dir);
+    Volume v;
+    try {
+      v = Volume.create(n.storage(), CreateOptions.of(h.volumeSize()).withChunkSize(h.chunkSize())
+          .withUuid(h.volume()).withCacheBytes(cacheBytes));
+    } catch (IOException | RuntimeException e) {
+      n.removeQuietly(e);
+      throw e;
+    }
     v.startBackgroundReclaim();
+    created = n;
     volume = v;
     return v;
+  }
+
+  /** Whether the volume was created by this process and has not published a snapshot yet. */
+  boolean createdHere() {
+    return created != null;
+  }
+
+  /** The created volume published its first snapshot: it is the replica now, kept whatever follows. */
+  void published() {
+    NewReplica n = created;
+    if (n != null) {
+      created = null;
+      createdLock = n;
+    }
+  }
+
+  /**
+   * Takes away the volume {@link #create} made (it has no snapshot): closes it, then removes its
+   * files, the staged state, and the directories the creation made, if empty. Nothing that was
+   * there before the creation is removed. Called on the worker thread.
+   */
+  void removeCreated() throws IOException {
+    NewReplica n = created;
+    assert n != null : "removeCreated without a volume created here";
+    Volume v = volume;
+    assert v.snapshots().isEmpty() : "a created volume with a published snapshot is the replica";
+    created = null;
+    volume = null;
+    try {
+      v.close();
+    } finally {
+      n.remove();
+    }
   }
 
   boolean tryAcquire() {
@@ -119,6 +172,10 @@ public final class Replica implements Closeable {
     if (s == null || (olderThan != null && !s.stale(olderThan, System.currentTimeMillis()))) {
       return false;
     }
+    if (created != null) {
+      removeCreated(); // the volume was made for the discarded transfer alone
+      return true;
+    }
     StagedTransfer.delete(dir);
     Volume v = volume;
     if (v != null) {
@@ -140,8 +197,15 @@ public final class Replica implements Closeable {
       Thread.currentThread().interrupt();
     }
     Volume v = volume;
-    if (v != null) {
-      v.close();
+    try {
+      if (v != null) {
+        v.close();
+      }
+    } finally {
+      NewReplica n = created != null ? created : createdLock;
+      if (n != null) {
+        n.release(); // an interrupted first transfer keeps its staged volume for the resume
+      }
     }
   }
 }

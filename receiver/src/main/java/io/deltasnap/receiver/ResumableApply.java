@@ -122,12 +122,17 @@ final class ResumableApply {
         throw new DeltaApplier.RefusedException("replica " + replica.name() + " does not exist, and an incremental "
             + "delta (base snapshot " + header.base().id() + ") needs one: send a full delta first");
       }
-      StagedTransfer.delete(replica.dir());
+      StagedTransfer.delete(replica.dir()); // a staged state without its volume is of no use
       st = null;
       v = replica.create(header);
       fresh = true;
     }
-    rollbackTo = DeltaApplier.checkFits(v, header);
+    try {
+      rollbackTo = DeltaApplier.checkFits(v, header);
+    } catch (IOException | RuntimeException e) {
+      removeIfCreated(e); // e.g. a target name the volume refuses: the refused delta leaves nothing behind
+      throw e;
+    }
     List<SnapshotInfo> live = v.snapshots();
     newest = live.isEmpty() ? 0 : live.get(live.size() - 1).id();
     if (st != null) {
@@ -208,6 +213,7 @@ final class ResumableApply {
       // the whole stream is verified and written: publish the snapshot in one commit, then forget the staging
       TargetSnapshot t = header.target();
       SnapshotInfo s = v.createSnapshot(t.id(), t.uuid(), t.name(), t.createdMillis(), t.writable(), SnapshotInfo.LIVE);
+      replica.published();
       StagedTransfer.delete(replica.dir());
       long end = System.nanoTime();
       return new Result(s, resumedFrom, applied.byteOffset() + TRAILER_BYTES, records, (end - start) / 1e9,
@@ -470,7 +476,15 @@ final class ResumableApply {
     new StagedTransfer(headerBytes, at, System.currentTimeMillis(), fresh, newest).save(replica.dir());
   }
 
+  /**
+   * A refused stream: forgets the staged state and brings the origin back to the newest snapshot;
+   * a volume this process created for the stream (it has no snapshot) is removed altogether.
+   */
   private void discard(Exception cause) {
+    if (fresh && replica.createdHere()) {
+      removeIfCreated(cause);
+      return;
+    }
     try {
       StagedTransfer.delete(replica.dir());
       if (rollbackTo != Volume.ORIGIN) {
@@ -479,5 +493,18 @@ final class ResumableApply {
     } catch (IOException | RuntimeException suppressed) {
       cause.addSuppressed(suppressed); // the next transfer restores the origin first anyway
     }
+  }
+
+  /** Removes the volume this process created for the stream, if it did; failures go to {@code cause}. */
+  private void removeIfCreated(Exception cause) {
+    if (!replica.createdHere()) {
+      return;
+    }
+    try {
+      replica.removeCreated();
+    } catch (IOException | RuntimeException suppressed) {
+      cause.addSuppressed(suppressed);
+    }
+    v = null;
   }
 }
