@@ -101,6 +101,10 @@ final class ReceiveCommand extends VolumeCommand {
       throw new Main.UserError("no keys in the trust file " + trustFile);
     }
     boolean existed = Files.exists(dir);
+    // the receiver's own directory (its control socket lives there); a volume in it is made by the first full
+    // delta that passes its checks, and a refused one takes it away again
+    Files.createDirectories(dir);
+    AutoCloseable tidy = () -> removeIfEmpty(existed);
     Replica replica = Replica.open(dir, common.cacheBytes());
     ReplicationServer server = null;
     ControlSocket control = null;
@@ -121,19 +125,30 @@ final class ReceiveCommand extends VolumeCommand {
       }
       ControlSocket.closeQuietly(control, e);
       replica.close();
-      if (!existed) {
-        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
-          if (left.findAny().isEmpty()) {
-            Files.delete(dir);
-          }
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
+      try {
+        tidy.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
       }
       throw e;
     }
     return runUntilStopped(server.address(), "receiving into " + dir + " on " + server.address().getHostString() + ":"
-        + server.port() + (tls.isPresent() ? " (TLS)" : "") + "; stop with Ctrl-C", metricsServer, server, control, replica);
+        + server.port() + (tls.isPresent() ? " (TLS)" : "") + "; stop with Ctrl-C", metricsServer, server, control, replica,
+        tidy);
+  }
+
+  /** A directory this command made and that holds nothing (no delta made a volume in it) goes when it stops. */
+  private void removeIfEmpty(boolean existed) throws IOException {
+    if (existed) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+      if (left.findAny().isEmpty()) {
+        Files.delete(dir);
+      }
+    } catch (java.nio.file.NoSuchFileException | java.nio.file.DirectoryNotEmptyException e) {
+      // gone already, or something arrived meanwhile: not ours to remove
+    }
   }
 
   /** Lends the replica's volume to commands arriving on the control socket. */

@@ -295,6 +295,30 @@ class ReplicationCommandsTest {
   }
 
   @Test
+  void aRefusedSendToAFreshPathLeavesNoReplicaThereOnceTheReceiverStops() throws Exception {
+    Path rep = tmp.resolve("fresh").resolve("rep");
+    Files.createDirectories(rep.getParent());
+    Keys.writeKeyPair(tmp.resolve("other"), Keys.generate(), "other");
+    Receiver r = receive(rep);
+    Cli.Result bad = Cli.run("send", vol.toString(), "--snapshot", "1", "--key", tmp.resolve("other.key").toString(),
+        "--to", r.to());
+    assertEquals(1, bad.exit(), bad.stderr());
+    Cli.Result inc = send(r.to(), 2, "--base", "1"); // an increment the fresh replica has no base for
+    assertEquals(1, inc.exit(), inc.stderr());
+    try (java.util.stream.Stream<Path> in = Files.list(rep)) {
+      assertEquals(List.of(ControlSocket.NAME), in.map(p -> p.getFileName().toString()).toList(),
+          "while it runs, only the receiver's control socket");
+    }
+    stop(r);
+    assertTrue(!Files.exists(rep), "the directory receive made goes with it: " + Files.readString(r.log()));
+    assertTrue(Files.isDirectory(rep.getParent()), "what was there before stays");
+    Receiver again = receive(rep); // and the path still takes a good delta
+    ok(send(again.to(), 1));
+    stop(again);
+    assertReplicaHas(rep, 1);
+  }
+
+  @Test
   void aWrongKeyAndATlsReceiverAreHandled() throws Exception {
     Path rep = tmp.resolve("rep");
     Keys.writeKeyPair(tmp.resolve("other"), Keys.generate(), "other");
