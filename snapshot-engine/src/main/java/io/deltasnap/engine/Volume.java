@@ -517,7 +517,8 @@ public final class Volume implements Closeable {
             }
             try {
               if (snap == ORIGIN) {
-                pending.add(new Batch(held, preserveBatch(first, last), offset, piece));
+                long seq = copyBatch(first, last);
+                pending.add(new Batch(held, seq < 0 ? null : commitAsync(seq), seq, offset, piece));
                 held = null; // the batch owns its locks now
                 while (pending.size() > PIPELINE_DEPTH || (!pending.isEmpty() && pending.peek().committed())) {
                   finishBatch(pending.poll());
@@ -566,16 +567,8 @@ public final class Volume implements Closeable {
     }
   }
 
-  /**
-   * Copy before overwrite for chunks [first, last] (chunk locks held): copies what snapshots still
-   * read and starts committing them. Returns the commit to wait for before the origin may change,
-   * or null when nothing needed a copy.
-   */
-  private java.util.concurrent.Future<?> preserveBatch(long first, long last) throws IOException {
-    long seq = copyBatch(first, last);
-    if (seq < 0) {
-      return null;
-    }
+  /** Starts committing transaction {@code seq}: the commit a batch waits for before it overwrites. */
+  private java.util.concurrent.Future<?> commitAsync(long seq) {
     return committer.submit(() -> {
       meta.commit(seq);
       return null;
@@ -647,6 +640,7 @@ public final class Volume implements Closeable {
             meta.commit(seq); // invariant 2: every copy is durable before any of these overwrites
           }
           for (int i = 0; i < offsets.length; i++) {
+            assert preservedDurably(seq, first[i], last[i]);
             origin.write(offsets[i], data[i].duplicate());
           }
           for (ByteBuffer b : data) {
@@ -674,8 +668,8 @@ public final class Volume implements Closeable {
   }
 
   /** A batch whose copies are committing; its origin write waits for that (invariant 2). */
-  private record Batch(List<ReentrantReadWriteLock> locks, java.util.concurrent.Future<?> commit, long offset,
-      ByteBuffer data) {
+  private record Batch(List<ReentrantReadWriteLock> locks, java.util.concurrent.Future<?> commit, long seq,
+      long offset, ByteBuffer data) {
     boolean committed() {
       return commit == null || commit.isDone();
     }
@@ -690,10 +684,36 @@ public final class Volume implements Closeable {
       if (b.commit() != null) {
         awaitCommit(b.commit()); // invariant 2: the copies are durable before the origin changes
       }
+      assert preservedDurably(b.seq(), b.offset() >>> chunkShift,
+          (b.offset() + Math.max(1, b.data().remaining()) - 1) >>> chunkShift);
       origin.write(b.offset(), b.data());
     } finally {
       ChunkLocks.unlock(b.locks());
     }
+  }
+
+  /**
+   * Invariant 2, checked (with {@code -ea}) right where it is kept, before an origin write of
+   * chunks [first, last] under their locks: no live snapshot still reads them from the origin, and
+   * the transaction {@code seq} that copied them (-1 if none was needed) is durable.
+   */
+  private boolean preservedDurably(long seq, long first, long last) throws IOException {
+    if (seq >= 0 && meta.durableSeq() < seq) {
+      throw new AssertionError("invariant 2: origin chunks " + first + ".." + last + " about to be overwritten"
+          + " while the commit " + seq + " preserving them is not durable (durable: " + meta.durableSeq() + ")");
+    }
+    meta.treeLock().readLock().lock();
+    try {
+      for (long c = first; c <= last; c++) {
+        if (!exc.gapsReadingOrigin(c, snaps.preserveSet()).isEmpty()) {
+          throw new AssertionError("invariant 2: origin chunk " + c + " about to be overwritten"
+              + " while a snapshot still reads it from the origin");
+        }
+      }
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
+    return true;
   }
 
   private static void awaitCommit(java.util.concurrent.Future<?> f) throws IOException {
