@@ -59,6 +59,26 @@ final class SnapshotTable {
     return out;
   }
 
+  /**
+   * Up to {@code max} live snapshots with an ID of at least {@code fromId}, by ID: one batch of
+   * {@link Volume#visitSnapshots}, so a caller can stop early and the lock is not held while it
+   * consumes them. A table that keeps its records only in the tree serves this from one
+   * {@code walkFrom(fromId, 0, …)}.
+   */
+  List<SnapshotInfo> liveFrom(long fromId, int max) {
+    assert max > 0;
+    List<SnapshotInfo> out = new ArrayList<>(Math.min(max, 1024));
+    for (SnapshotInfo s : all.tailMap(fromId, true).values()) {
+      if (s.live()) {
+        out.add(s);
+        if (out.size() == max) {
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   List<SnapshotInfo> withState(int state) {
     List<SnapshotInfo> out = new ArrayList<>();
     for (SnapshotInfo s : all.values()) {
