@@ -64,6 +64,34 @@ final class Json {
     }
   }
 
+  /**
+   * Writes a JSON array to {@code out} element by element, so a long listing is never held in
+   * memory. The bytes are exactly those of {@code out.println(write(list))} for the same
+   * elements, so a script sees the same document whichever way it was made.
+   */
+  static final class ArrayWriter {
+    private final java.io.PrintWriter out;
+    private boolean any;
+
+    ArrayWriter(java.io.PrintWriter out) {
+      this.out = out;
+    }
+
+    void add(Object element) {
+      StringBuilder sb = new StringBuilder(any ? ",\n" : "[\n");
+      pad(sb, 1);
+      write(sb, element, 1);
+      out.print(sb);
+      any = true;
+    }
+
+    /** Closes the array and ends its line. */
+    void finish() {
+      out.print(any ? "\n]" : "[]");
+      out.println();
+    }
+  }
+
   private static void pad(StringBuilder sb, int n) {
     sb.append("  ".repeat(n));
   }

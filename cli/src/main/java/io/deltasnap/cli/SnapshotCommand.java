@@ -4,7 +4,6 @@ import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,10 +51,30 @@ final class SnapshotCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", description = "List live snapshots: ID, UUID, creation time, writable, name.")
+  @Command(name = "list", description = {
+      "List live snapshots by ID: ID, UUID, creation time, writable, name.",
+      "Entries are written as they are read, so a listing of any length runs in bounded memory; "
+          + "--since, --limit and --name pick a part of it (a page: --since the last ID seen)."},
+      footerHeading = "%nExamples:%n",
+      footer = {"  deltasnap snapshot list /tmp/vol --since 100 --limit 50",
+          "  deltasnap snapshot list /tmp/vol --name 'daily-*' --json"})
   static final class ListSnapshots extends VolumeCommand {
     @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
     Path dir;
+
+    // numbers are taken as text and checked in call(): a bad value is one 'deltasnap: ' line, exit 1
+    @Option(names = "--since", paramLabel = "ID",
+        description = "Only snapshots with an ID greater than ID (not ID itself), so the last ID of one page starts the next.")
+    String since;
+
+    @Option(names = "--limit", paramLabel = "N",
+        description = "At most N snapshots: the first N, by ID, that pass --since and --name.")
+    String limit;
+
+    @Option(names = "--name", paramLabel = "GLOB",
+        description = "Only snapshots whose whole name matches GLOB: * is any run of characters, ? is one, "
+            + "\\ makes the next one literal.")
+    String name;
 
     ListSnapshots() {
 
@@ -65,22 +84,47 @@ final class SnapshotCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      long after = since == null ? 0 : decimal("--since", since);
+      long max = limit == null ? Long.MAX_VALUE : decimal("--limit", limit);
+      NameGlob glob = name == null ? null : NameGlob.parse(name);
       try (VolumeHandle h = open(dir)) {
-        io.deltasnap.engine.Volume v = h.volume();
-        List<SnapshotInfo> all = v.snapshots();
-        if (common.json) {
-          List<Object> out = Json.arr();
-          all.forEach(s -> out.add(Volumes.json(s)));
-          out().println(Json.write(out));
-        } else {
-          out().printf("%-8s %-36s %-24s %-8s %s%n", "ID", "UUID", "CREATED", "WRITABLE", "NAME");
-          for (SnapshotInfo s : all) {
-            out().printf("%-8d %-36s %-24s %-8s %s%n", s.id(), s.uuid(), Instant.ofEpochMilli(s.created()),
-                s.writable() ? "yes" : "no", Printable.escape(s.name()));
-          }
+        Volume v = h.volume();
+        Json.ArrayWriter json = common.json ? new Json.ArrayWriter(out()) : null;
+        if (json == null) {
+          out().print(String.format("%-8s %-36s %-24s %-8s %s%n", "ID", "UUID", "CREATED", "WRITABLE", "NAME"));
+        }
+        long[] shown = {0};
+        if (max > 0 && after < SnapshotInfo.MAX_ID) {
+          v.visitSnapshots(after + 1, s -> {
+            if (glob != null && !glob.matches(s.name())) {
+              return true;
+            }
+            if (json != null) {
+              json.add(Volumes.json(s));
+            } else {
+              // print, not printf: a line each would flush each, a million times
+              out().print(String.format("%-8d %-36s %-24s %-8s %s%n", s.id(), s.uuid(),
+                  Instant.ofEpochMilli(s.created()), s.writable() ? "yes" : "no", Printable.escape(s.name())));
+            }
+            return ++shown[0] < max;
+          });
+        }
+        if (json != null) {
+          json.finish();
         }
       }
       return 0;
+    }
+
+    private static long decimal(String option, String text) {
+      if (!text.matches("[0-9]{1,19}")) {
+        throw new Main.UserError(option + " takes a decimal number of 0 or more, not '" + text + "'");
+      }
+      try {
+        return Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new Main.UserError(option + " " + text + " is larger than " + Long.MAX_VALUE);
+      }
     }
   }
 
