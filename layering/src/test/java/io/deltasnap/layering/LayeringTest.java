@@ -22,7 +22,7 @@ class LayeringTest {
   static void importClasses() {
     all = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
         .importPackages("io.deltasnap");
-    for (String module : new String[] {"engine.pdata", "engine.io", "engine", "delta", "sender", "receiver", "nbd", "cli"}) {
+    for (String module : new String[] {"engine.pdata", "engine.io", "engine", "delta", "wire", "sender", "receiver", "nbd", "cli"}) {
       org.junit.jupiter.api.Assertions.assertTrue(all.stream().anyMatch(c -> c.getPackageName().equals("io.deltasnap." + module)),
           "no classes of io.deltasnap." + module + " on the class path: the rules would hold vacuously");
     }
@@ -54,8 +54,8 @@ class LayeringTest {
   @Test
   void theEngineKnowsNothingAboveIt() {
     noClasses().that().resideInAPackage("io.deltasnap.engine..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.deltasnap.delta..", "io.deltasnap.sender..",
-            "io.deltasnap.receiver..", "io.deltasnap.nbd..", "io.deltasnap.cli..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.deltasnap.delta..", "io.deltasnap.wire..",
+            "io.deltasnap.sender..", "io.deltasnap.receiver..", "io.deltasnap.nbd..", "io.deltasnap.cli..")
         .check(all);
   }
 
@@ -69,8 +69,29 @@ class LayeringTest {
   @Test
   void theDeltaFormatStandsBesideTheEngineNotOnIt() {
     noClasses().that().resideInAPackage("io.deltasnap.delta..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.deltasnap.engine..", "io.deltasnap.wire..",
+            "io.deltasnap.sender..", "io.deltasnap.receiver..", "io.deltasnap.nbd..", "io.deltasnap.cli..")
+        .check(all);
+  }
+
+  @Test
+  void theWireProtocolKnowsOnlyTheDeltaFormatBelowIt() {
+    noClasses().that().resideInAPackage("io.deltasnap.wire..")
         .should().dependOnClassesThat().resideInAnyPackage("io.deltasnap.engine..", "io.deltasnap.sender..",
             "io.deltasnap.receiver..", "io.deltasnap.nbd..", "io.deltasnap.cli..")
+        .because("both ends speak the protocol; it takes no side")
+        .check(all);
+  }
+
+  @Test
+  void senderAndReceiverStandSideBySide() {
+    noClasses().that().resideInAPackage("io.deltasnap.receiver..")
+        .should().dependOnClassesThat().resideInAPackage("io.deltasnap.sender..")
+        .because("what both ends share is the wire protocol (io.deltasnap.wire)")
+        .check(all);
+    noClasses().that().resideInAPackage("io.deltasnap.sender..")
+        .should().dependOnClassesThat().resideInAPackage("io.deltasnap.receiver..")
+        .because("what both ends share is the wire protocol (io.deltasnap.wire)")
         .check(all);
   }
 

@@ -1,10 +1,10 @@
 package io.deltasnap.receiver;
 
-import io.deltasnap.sender.Protocol;
 import io.deltasnap.delta.Keys;
 import io.deltasnap.delta.TrustedKeys;
 import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
+import io.deltasnap.wire.Protocol;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;

@@ -1,6 +1,6 @@
 package io.deltasnap.receiver;
 
-import io.deltasnap.sender.Protocol;
+import io.deltasnap.wire.Protocol;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,7 +1,7 @@
 package io.deltasnap.receiver;
 
-import io.deltasnap.sender.Protocol;
 import io.deltasnap.delta.TrustedKeys;
+import io.deltasnap.wire.Protocol;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;

@@ -1,8 +1,8 @@
 package io.deltasnap.receiver;
 
-import io.deltasnap.sender.Protocol;
 import io.deltasnap.delta.DeltaFormatException;
 import io.deltasnap.delta.HashChain;
+import io.deltasnap.wire.Protocol;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,11 +1,11 @@
 package io.deltasnap.receiver;
 
-import io.deltasnap.sender.Protocol;
 import io.deltasnap.delta.DeltaFormatException;
 import io.deltasnap.delta.Keys;
 import io.deltasnap.delta.TrustedKeys;
 import io.deltasnap.engine.EngineException;
 import io.deltasnap.engine.Volume;
+import io.deltasnap.wire.Protocol;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

@@ -18,7 +18,7 @@ import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
 import io.deltasnap.engine.VolumeBusyException;
 import io.deltasnap.sender.DeltaProducer;
-import io.deltasnap.sender.Protocol;
+import io.deltasnap.wire.Protocol;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

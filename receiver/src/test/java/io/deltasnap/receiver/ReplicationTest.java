@@ -1,6 +1,5 @@
 package io.deltasnap.receiver;
 
-import io.deltasnap.sender.Protocol;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +18,7 @@ import io.deltasnap.engine.Volume;
 import io.deltasnap.sender.DeltaProducer;
 import io.deltasnap.sender.ReplicationClient;
 import io.deltasnap.sender.ReplicationException;
+import io.deltasnap.wire.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
@@ -340,7 +340,7 @@ class ReplicationTest {
     });
     Thread.sleep(500);
     ReplicationException busy = assertThrows(ReplicationException.class, () -> send(src, 1, r.address(), 0));
-    assertEquals(io.deltasnap.sender.Protocol.Code.BUSY, busy.code());
+    assertEquals(io.deltasnap.wire.Protocol.Code.BUSY, busy.code());
     assertTrue(busy.getMessage().contains("busy"), busy.getMessage());
     first.get(30, TimeUnit.SECONDS);
     send(src, 2, r.address(), 0);

@@ -1,5 +1,6 @@
 package io.deltasnap.sender;
 
+import io.deltasnap.wire.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.io.IOException;

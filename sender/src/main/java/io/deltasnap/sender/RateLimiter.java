@@ -1,5 +1,7 @@
 package io.deltasnap.sender;
 
+import io.deltasnap.wire.Protocol;
+
 /**
  * Bandwidth limit: a token bucket refilled at {@code bytesPerSecond}, holding at most a tenth of
  * a second of tokens, so bursts stay short. {@link #acquire} blocks the producing thread.

@@ -5,6 +5,7 @@ import io.deltasnap.delta.DeltaWriter;
 import io.deltasnap.delta.Keys;
 import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
+import io.deltasnap.wire.Protocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

@@ -1,5 +1,6 @@
 package io.deltasnap.sender;
 
+import io.deltasnap.wire.Protocol;
 import java.io.IOException;
 
 /**

@@ -1,5 +1,6 @@
 package io.deltasnap.sender;
 
+import io.deltasnap.wire.Protocol;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;

@@ -4,6 +4,6 @@
  * streams it to a receiver over Netty (handshake, common base, resume, back-pressure, rate limit,
  * optional TLS through {@link io.deltasnap.sender.Tls}); failures are
  * {@link io.deltasnap.sender.ReplicationException}s. The session protocol is
- * {@link io.deltasnap.sender.Protocol} (docs/replication-protocol.md).
+ * {@link io.deltasnap.wire.Protocol} (docs/replication-protocol.md).
  */
 package io.deltasnap.sender;

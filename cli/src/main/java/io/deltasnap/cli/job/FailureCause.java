@@ -1,7 +1,7 @@
 package io.deltasnap.cli.job;
 
-import io.deltasnap.sender.Protocol;
 import io.deltasnap.sender.ReplicationException;
+import io.deltasnap.wire.Protocol;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;

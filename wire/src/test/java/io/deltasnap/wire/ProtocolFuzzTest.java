@@ -1,4 +1,4 @@
-package io.deltasnap.sender;
+package io.deltasnap.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

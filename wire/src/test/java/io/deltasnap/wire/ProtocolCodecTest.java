@@ -1,25 +1,21 @@
-package io.deltasnap.receiver;
+package io.deltasnap.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.deltasnap.sender.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
-import java.io.IOException;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The wire codec: every message decodes to what was encoded; frames and the inbound queue keep
- * their bounds.
+ * The wire codec: every message decodes to what was encoded; frames keep their bounds.
  */
 class ProtocolCodecTest {
   static byte[] bytes(int n, int seed) {
@@ -87,27 +83,5 @@ class ProtocolCodecTest {
         .writeLong(1).writeBytes(new byte[16]).writeLong(0).writeByte(200); // a name longer than the frame
     DecoderException n = assertThrows(DecoderException.class, () -> in4.writeInbound(longName));
     assertTrue(n.getMessage().contains("runs past"), n.getMessage());
-  }
-
-  @Test
-  void theInboundQueueStopsReadingAboveItsHighWaterMarkAndResumesBelowTheLow() throws IOException {
-    EmbeddedChannel ch = new EmbeddedChannel();
-    InboundStream s = new InboundStream(ch, 1 << 20, 256 << 10, 5000);
-    for (int i = 0; i < 3; i++) {
-      s.add(Unpooled.wrappedBuffer(new byte[512 << 10]));
-    }
-    assertFalse(ch.config().isAutoRead(), "1.5 MiB queued > 1 MiB: reading stops");
-    byte[] buf = new byte[64 << 10];
-    long read = 0;
-    while (read < (1 << 20) + (300 << 10)) {
-      read += s.read(buf, 0, buf.length);
-    }
-    assertTrue(ch.config().isAutoRead(), "drained below 256 KiB: reading resumes");
-    s.end();
-    while (s.read(buf, 0, buf.length) > 0) {
-      read += 0;
-    }
-    assertEquals(-1, s.read(buf, 0, 1));
-    s.close();
   }
 }

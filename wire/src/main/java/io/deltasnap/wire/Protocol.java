@@ -1,4 +1,4 @@
-package io.deltasnap.sender;
+package io.deltasnap.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -33,7 +33,8 @@ import java.util.UUID;
  * | 12   | BYE       | S→R | empty: the sender is done (a dry run)                              |
  * </pre>
  *
- * <p>The receiver uses this same codec (the receiver module depends on the sender's for it).
+ * <p>Both ends use this codec: the sender's {@code ReplicationClient} and the receiver's
+ * {@code ReplicationServer}.
  */
 public final class Protocol {
   public static final int VERSION = 1;
