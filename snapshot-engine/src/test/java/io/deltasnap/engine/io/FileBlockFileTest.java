@@ -78,7 +78,7 @@ class FileBlockFileTest {
     Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "fbf"); // O_DIRECT only since Linux 6.6
     try (FileBlockFile f = FileBlockFile.open(shm.resolve("f"), true)) {
       ByteBuffer b = FileBlockFile.allocateAligned(FileBlockFile.DIRECT_MIN);
-      for (int i = 0; i < b.capacity(); i++) {
+      for (int i = 0; i < b.limit(); i++) {
         b.put(i, (byte) (i * 31));
       }
       f.write(0, b);
@@ -125,7 +125,7 @@ class FileBlockFileTest {
     try (FileBlockFile f = FileBlockFile.open(p, true)) {
       f.truncate(SIZE);
       ByteBuffer b = FileBlockFile.allocateAligned(FileBlockFile.DIRECT_MIN + 2 * A);
-      for (int i = 0; i < b.capacity(); i++) {
+      for (int i = 0; i < b.limit(); i++) {
         b.put(i, (byte) i);
       }
       ByteBuffer slice = b.slice(1, FileBlockFile.DIRECT_MIN); // address off by one: the page cache path
