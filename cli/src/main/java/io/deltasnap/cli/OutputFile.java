@@ -2,6 +2,7 @@ package io.deltasnap.cli;
 
 import io.deltasnap.engine.DirectoryStorage;
 import io.deltasnap.engine.Volume;
+import io.deltasnap.receiver.Replica;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -14,7 +15,8 @@ import java.util.List;
 /**
  * The checks and the publishing step for a file a command writes. An output is never one of a
  * volume's own files (its store, origin, lock or control socket: compared as files, so a link or
- * another path to them counts), never one of the command's inputs, and replaces an existing file
+ * another path to them counts; nor any name the volume or a receiver keeps in its directory, such
+ * as a staged transfer, whether or not it exists now), never one of the command's inputs, and replaces an existing file
  * only with {@code --force}. Files written whole (deltas) are written to a temporary file in the
  * same directory and renamed at the end, so a failure leaves no half file.
  */
@@ -24,10 +26,15 @@ final class OutputFile {
   /** Refuses {@code out} when it is one of the files of the volume {@code v} open from {@code dir}. */
   static void refuseVolumeFile(Path out, Path dir, Volume v) throws IOException {
     List<Path> own = new ArrayList<>(List.of(dir.resolve(DirectoryStorage.STORE), dir.resolve(DirectoryStorage.LOCK),
-        dir.resolve(ControlSocket.NAME)));
-    own.add(v.originPath().isEmpty() ? dir.resolve(DirectoryStorage.ORIGIN) : Path.of(v.originPath()));
+        dir.resolve(ControlSocket.NAME), dir.resolve(DirectoryStorage.ORIGIN)));
+    for (String name : Replica.OWN_FILES) {
+      own.add(dir.resolve(name));
+    }
+    if (!v.originPath().isEmpty()) {
+      own.add(Path.of(v.originPath()));
+    }
     for (Path p : own) {
-      if (same(out, p)) {
+      if (same(out, p) || sameName(out, p)) {
         throw new Main.UserError("output " + out + " is " + p + ", a file of volume " + dir
             + "; writing it would destroy the volume");
       }
@@ -77,6 +84,14 @@ final class OutputFile {
       refuseExisting(out, false); // no hard links here: check, then rename
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
     }
+  }
+
+  /** {@code a} names the path {@code b} in the same directory, whether or not either exists yet. */
+  private static boolean sameName(Path a, Path b) throws IOException {
+    Path da = a.toAbsolutePath().normalize().getParent();
+    Path db = b.toAbsolutePath().normalize().getParent();
+    return da != null && db != null && a.getFileName().equals(b.getFileName()) && Files.isDirectory(da)
+        && Files.isDirectory(db) && Files.isSameFile(da, db);
   }
 
   private static boolean same(Path a, Path b) throws IOException {

@@ -41,7 +41,8 @@ class OutputPathsTest {
     Map<String, String> before = ReplicaCreationTest.contents(vol);
     byte[] one = Cli.ok("read", vol.toString(), "--snapshot", "1").stdout();
     for (Path out : new Path[] {vol.resolve("store"), vol.resolve("origin"), vol.resolve("lock"),
-        tmp.resolve("link-to-store"), tmp.resolve("hardlink-to-origin")}) {
+        tmp.resolve("link-to-store"), tmp.resolve("hardlink-to-origin"), vol.resolve("receive-staged"),
+        vol.resolve("receive-staged.tmp"), vol.resolve("control.sock"), vol.resolve("../vol/./receive-staged")}) {
       String why = Cli.refused("read", vol.toString(), "--output", out.toString()).stderr();
       assertTrue(why.contains("file of volume"), why);
       Cli.refused("delta", "create", vol.toString(), "--snapshot", "1", "--key", key, "--output", out.toString());

@@ -45,6 +45,13 @@ public final class Replica implements Closeable {
   }
 
   /**
+   * The names of the files a replica keeps in its directory beside the volume's own (the staged
+   * transfer and its replacement while it is written): no command may write over them.
+   */
+  public static final java.util.List<String> OWN_FILES = java.util.List.of(StagedTransfer.FILE,
+      StagedTransfer.FILE + StagedTransfer.TMP_SUFFIX);
+
+  /**
    * Whether {@code dir} holds a staged incoming transfer: records of a delta applied to its origin
    * whose snapshot is not yet taken. Resuming that transfer relies on the origin holding exactly
    * what was staged, so nothing else may change the origin (or take a snapshot of it) meanwhile.

@@ -41,6 +41,7 @@ import java.util.zip.CRC32C;
  */
 record StagedTransfer(byte[] header, HashChain chain, long updatedMillis, boolean fresh, long newest) {
   static final String FILE = "receive-staged";
+  static final String TMP_SUFFIX = ".tmp";
   private static final byte[] MAGIC = {'D', 'S', 'S', 'T', 'A', 'G', 'E', '1'};
 
   boolean stale(Duration after, long nowMillis) {
@@ -112,7 +113,7 @@ record StagedTransfer(byte[] header, HashChain chain, long updatedMillis, boolea
   }
 
   void save(Path dir) throws IOException {
-    Path tmp = dir.resolve(FILE + ".tmp");
+    Path tmp = dir.resolve(FILE + TMP_SUFFIX);
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer b = ByteBuffer.wrap(encode());
