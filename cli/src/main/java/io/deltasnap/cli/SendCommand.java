@@ -8,6 +8,7 @@ import io.deltasnap.sender.DeltaProducer;
 import io.deltasnap.sender.ReplicationClient;
 import io.deltasnap.sender.ReplicationException;
 import io.deltasnap.sender.Tls;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -186,14 +187,9 @@ final class SendCommand extends VolumeCommand {
   }
 
   /** The base a send without --base most likely uses: the newest live snapshot older than {@code target}. */
-  private static long likelyBase(Volume v, long target) {
-    long best = Volume.ORIGIN;
-    for (SnapshotInfo s : v.snapshots()) {
-      if (s.live() && s.id() < target) {
-        best = Math.max(best, s.id());
-      }
-    }
-    return best;
+  private static long likelyBase(Volume v, long target) throws IOException {
+    SnapshotInfo s = v.newestSnapshotBefore(target);
+    return s == null ? Volume.ORIGIN : s.id();
   }
 
   private static ReplicationClient awaitConnection(java.util.concurrent.CompletableFuture<ReplicationClient> f)

@@ -39,7 +39,7 @@ final class VolumeExports implements ExportProvider {
   }
 
   @Override
-  public List<ExportInfo> list() {
+  public List<ExportInfo> list() throws IOException {
     List<ExportInfo> out = new ArrayList<>();
     out.add(new ExportInfo(ORIGIN, "origin of " + volume.name()
         + (originReadOnly ? " (read-only: a transfer is staged)" : " (read-write)")));

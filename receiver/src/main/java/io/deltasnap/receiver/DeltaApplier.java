@@ -97,7 +97,7 @@ public final class DeltaApplier {
   }
 
   /** Checks the delta belongs here; returns the snapshot the origin must equal first (0: none). */
-  static long checkFits(Volume v, DeltaHeader h) throws RefusedException {
+  static long checkFits(Volume v, DeltaHeader h) throws IOException {
     if (!v.uuid().equals(h.volume())) {
       throw new RefusedException("the delta is for volume " + h.volume() + ", but replica " + v.name()
           + " holds volume " + v.uuid());
@@ -112,8 +112,8 @@ public final class DeltaApplier {
       throw new RefusedException("snapshot " + t.id() + " is already on replica " + v.name()
           + (existing.uuid().equals(t.uuid()) ? " (this delta was applied before)" : " with another UUID"));
     }
-    List<SnapshotInfo> live = v.snapshots();
-    long newest = live.isEmpty() ? 0 : live.get(live.size() - 1).id();
+    SnapshotInfo newestLive = v.newestSnapshot();
+    long newest = newestLive == null ? 0 : newestLive.id();
     if (t.id() <= newest) {
       throw new RefusedException("the delta's target snapshot " + t.id() + " is older than the replica's newest ("
           + newest + "): apply deltas in order");

@@ -8,6 +8,7 @@ import io.deltasnap.wire.Protocol;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,7 +120,16 @@ final class HandshakeHandler extends SimpleChannelInboundHandler<Protocol.Messag
     done = true;
     lookups.execute(() -> {
       Volume vol = replica.volume();
-      List<SnapshotInfo> snaps = replica.snapshots();
+      List<SnapshotInfo> snaps;
+      try {
+        snaps = replica.snapshots();
+      } catch (IOException e) { // the snapshot tree could not be read: say so, keep nothing open
+        ctx.executor().execute(() -> {
+          ticket.release();
+          refuse(ctx, Protocol.Code.CORRUPT, "replica " + replica.name() + ": " + e.getMessage());
+        });
+        return;
+      }
       ctx.executor().execute(() -> welcome(ctx, vol == null ? null : vol.uuid(), snaps));
     });
   }

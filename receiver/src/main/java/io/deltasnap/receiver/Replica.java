@@ -86,7 +86,7 @@ public final class Replica implements Closeable {
     return volume;
   }
 
-  public List<SnapshotInfo> snapshots() {
+  public List<SnapshotInfo> snapshots() throws IOException {
     Volume v = volume;
     return v == null ? List.of() : v.snapshots();
   }
@@ -186,9 +186,9 @@ public final class Replica implements Closeable {
     StagedTransfer.delete(dir);
     Volume v = volume;
     if (v != null) {
-      List<SnapshotInfo> live = v.snapshots();
-      if (!live.isEmpty()) {
-        v.restore(live.get(live.size() - 1).id(), Volume.Progress.NONE);
+      SnapshotInfo newest = v.newestSnapshot();
+      if (newest != null) {
+        v.restore(newest.id(), Volume.Progress.NONE);
       }
     }
     return true;

@@ -133,8 +133,8 @@ final class ResumableApply {
       removeIfCreated(e); // e.g. a target name the volume refuses: the refused delta leaves nothing behind
       throw e;
     }
-    List<SnapshotInfo> live = v.snapshots();
-    newest = live.isEmpty() ? 0 : live.get(live.size() - 1).id();
+    SnapshotInfo newestLive = v.newestSnapshot();
+    newest = newestLive == null ? 0 : newestLive.id();
     if (st != null) {
       if (Arrays.equals(st.header(), headerBytes) && st.newest() == newest) {
         fresh = st.fresh();

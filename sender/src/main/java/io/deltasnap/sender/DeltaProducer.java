@@ -53,7 +53,7 @@ public final class DeltaProducer {
 
   /** The header a delta from {@code base} (0 = none) to {@code target} of {@code v} will carry. */
   public static DeltaHeader header(Volume v, long base, long target, Ed25519PrivateKeyParameters key)
-      throws InvalidRequestException {
+      throws IOException {
     SnapshotInfo t = live(v, target);
     SnapshotRef b = null;
     if (base != Volume.ORIGIN) {
@@ -67,7 +67,7 @@ public final class DeltaProducer {
         new TargetSnapshot(t.id(), t.uuid(), t.name(), t.created(), t.writable()), LEVEL, Keys.publicKey(key));
   }
 
-  private static SnapshotInfo live(Volume v, long id) throws InvalidRequestException {
+  private static SnapshotInfo live(Volume v, long id) throws IOException {
     SnapshotInfo s = v.snapshot(id);
     if (s == null || !s.live()) {
       throw new InvalidRequestException("no snapshot " + id + " in " + v.name());

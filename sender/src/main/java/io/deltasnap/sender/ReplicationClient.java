@@ -213,14 +213,18 @@ public final class ReplicationClient implements Closeable {
    * The newest snapshot of {@code v} older than {@code target} that the replica holds with the same
    * ID and UUID, or 0 (none: a full delta).
    */
-  public static long commonBase(Volume v, long target, UUID replicaVolume, List<Protocol.Snap> replica) {
+  public static long commonBase(Volume v, long target, UUID replicaVolume, List<Protocol.Snap> replica)
+      throws IOException {
     if (replicaVolume == null || !replicaVolume.equals(v.uuid())) {
       return Volume.ORIGIN;
     }
     long best = Volume.ORIGIN;
-    for (SnapshotInfo s : v.snapshots()) {
-      if (s.id() < target && replica.stream().anyMatch(r -> r.is(s.id(), s.uuid()))) {
-        best = Math.max(best, s.id());
+    for (Protocol.Snap r : replica) { // a lookup per replica snapshot, not a walk of the source's
+      if (r.id() < target && r.id() > best) {
+        SnapshotInfo s = v.snapshot(r.id());
+        if (s != null && s.live() && r.is(s.id(), s.uuid())) {
+          best = s.id();
+        }
       }
     }
     return best;

@@ -5,7 +5,6 @@ import io.deltasnap.engine.pdata.SpaceMap;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NavigableSet;
 
 /**
  * The shared exception store's index: keys {@code (chunk, from)} with values {@code [from, to]} →
@@ -53,12 +52,9 @@ final class ExceptionStore {
    * The ranges of snapshot IDs that read chunk {@code c} from the origin and hold at least one
    * live snapshot: what an origin write must preserve. Empty when nothing needs a copy.
    */
-  List<long[]> gapsReadingOrigin(long c, NavigableSet<Long> live) throws IOException {
+  List<long[]> gapsReadingOrigin(long c, SnapshotTable live) throws IOException {
     List<long[]> gaps = new ArrayList<>(1);
-    if (live.isEmpty()) {
-      return gaps;
-    }
-    long hi = live.last();
+    long hi = live.newestKept();
     while (hi >= 1) {
       BTree.Entry e = tree.floor(c, hi);
       if (e == null || e.a() != c) {
@@ -77,9 +73,8 @@ final class ExceptionStore {
     return gaps;
   }
 
-  private static void addGap(List<long[]> gaps, long lo, long hi, NavigableSet<Long> live) {
-    Long first = live.ceiling(lo);
-    if (first != null && first <= hi) {
+  private static void addGap(List<long[]> gaps, long lo, long hi, SnapshotTable live) throws IOException {
+    if (live.keptIn(lo, hi)) {
       gaps.add(new long[] {lo, hi});
     }
   }

@@ -5,7 +5,6 @@ import io.deltasnap.engine.pdata.MetaStore;
 import io.deltasnap.engine.pdata.Pages;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.NavigableSet;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongToIntFunction;
 
@@ -86,7 +85,7 @@ final class Reclaimer {
     }
     meta.treeLock().writeLock().lock();
     try {
-      snaps.remove(d.id());
+      snaps.remove(d.id(), meta.openSeq());
     } finally {
       meta.treeLock().writeLock().unlock();
     }
@@ -97,13 +96,11 @@ final class Reclaimer {
   /** Bytes that reclaiming {@code d} would free at least (copies no kept snapshot reads). */
   long estimate(SnapshotInfo d) throws IOException {
     long[] bytes = {0};
-    NavigableSet<Long> keep = snaps.preserveSet();
     meta.treeLock().readLock().lock();
     try {
       meta.exceptions().walkNewerThan(d.epoch(), e -> {
         ExceptionValue v = ExceptionValue.decode(e.a(), e.b(), e.value(), meta.exceptions().name());
-        Long lo = keep.ceiling(e.b());
-        if (e.b() <= d.id() && d.id() <= v.to() && (lo == null || lo > v.to()) && !v.isShared()) {
+        if (e.b() <= d.id() && d.id() <= v.to() && !v.isShared() && !snaps.keptIn(e.b(), v.to())) {
           bytes[0] += Pages.pagesFor(chunkLength.applyAsInt(e.a())) * Pages.PAGE_SIZE;
         }
       });
@@ -121,9 +118,8 @@ final class Reclaimer {
       return new long[3];
     }
     ExceptionValue v = ExceptionValue.decode(c, from, e.value(), tree.name());
-    NavigableSet<Long> keep = snaps.preserveSet();
-    Long lo = keep.ceiling(from);
-    if (lo == null || lo > v.to()) {
+    long lo = snaps.ceilingKept(from);
+    if (lo == 0 || lo > v.to()) {
       tree.remove(c, from);
       long pages = Pages.pagesFor(chunkLength.applyAsInt(c));
       if (!v.isShared() || !ExceptionStore.pageNamed(tree, c, v.page())) {
@@ -132,7 +128,7 @@ final class Reclaimer {
       }
       return new long[] {1, 0, 0};
     }
-    long hi = keep.floor(v.to());
+    long hi = snaps.floorKept(v.to());
     if (lo == from && hi == v.to()) {
       return new long[3];
     }

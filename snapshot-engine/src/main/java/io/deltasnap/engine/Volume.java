@@ -585,7 +585,7 @@ public final class Volume implements Closeable {
     meta.treeLock().readLock().lock();
     try {
       for (long c = first; c <= last; c++) {
-        List<long[]> g = exc.gapsReadingOrigin(c, snaps.preserveSet());
+        List<long[]> g = exc.gapsReadingOrigin(c, snaps);
         if (!g.isEmpty()) {
           need.add(c);
           gaps.add(g);
@@ -705,7 +705,7 @@ public final class Volume implements Closeable {
     meta.treeLock().readLock().lock();
     try {
       for (long c = first; c <= last; c++) {
-        if (!exc.gapsReadingOrigin(c, snaps.preserveSet()).isEmpty()) {
+        if (!exc.gapsReadingOrigin(c, snaps).isEmpty()) {
           throw new AssertionError("invariant 2: origin chunk " + c + " about to be overwritten"
               + " while a snapshot still reads it from the origin");
         }
@@ -832,7 +832,13 @@ public final class Volume implements Closeable {
    * only those are left, the write fails with {@link NoSpaceException}.
    */
   private void dropOldest(long writingTo) throws IOException {
-    List<SnapshotInfo> live = snapshots();
+    List<SnapshotInfo> live; // the oldest three: enough to skip the newest and writingTo
+    meta.treeLock().readLock().lock();
+    try {
+      live = snaps.liveFrom(1, 3);
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
     SnapshotInfo oldest = null;
     for (int i = 0; i < live.size() - 1; i++) { // the last one is the newest
       if (live.get(i).id() != writingTo) {
@@ -1018,8 +1024,11 @@ public final class Volume implements Closeable {
     }
   }
 
-  /** Live snapshots, by ID. */
-  public List<SnapshotInfo> snapshots() {
+  /**
+   * Live snapshots, by ID: every one of them, read from the tree. For a volume that may hold very
+   * many, {@link #visitSnapshots} streams them instead.
+   */
+  public List<SnapshotInfo> snapshots() throws IOException {
     meta.treeLock().readLock().lock();
     try {
       return snaps.live();
@@ -1067,8 +1076,23 @@ public final class Volume implements Closeable {
     }
   }
 
-  /** A snapshot by ID in any state, or null. */
-  public SnapshotInfo snapshot(long id) {
+  /** The newest live snapshot, or null when there is none: a lookup, whatever the count. */
+  public SnapshotInfo newestSnapshot() throws IOException {
+    return newestSnapshotBefore(SnapshotInfo.MAX_ID + 1);
+  }
+
+  /** The newest live snapshot with an ID below {@code id}, or null: a lookup, whatever the count. */
+  public SnapshotInfo newestSnapshotBefore(long id) throws IOException {
+    meta.treeLock().readLock().lock();
+    try {
+      return snaps.newestLive(id - 1);
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
+  }
+
+  /** A snapshot by ID in any state, or null: one lookup in the snapshot tree. */
+  public SnapshotInfo snapshot(long id) throws IOException {
     meta.treeLock().readLock().lock();
     try {
       return snaps.get(id);
@@ -1077,8 +1101,11 @@ public final class Volume implements Closeable {
     }
   }
 
-  /** Snapshots in the given state ({@link SnapshotInfo#STAGING}, {@link SnapshotInfo#DELETED}). */
-  public List<SnapshotInfo> snapshotsIn(int state) {
+  /**
+   * Snapshots in the given state ({@link SnapshotInfo#STAGING}, {@link SnapshotInfo#DELETED}).
+   * Deleted ones cost what the pending deletions are; other states take a walk of every record.
+   */
+  public List<SnapshotInfo> snapshotsIn(int state) throws IOException {
     meta.treeLock().readLock().lock();
     try {
       return snaps.withState(state);
@@ -1125,6 +1152,16 @@ public final class Volume implements Closeable {
     }
   }
 
+  /** The deleted snapshot reclamation takes next, or null when none is pending. */
+  private SnapshotInfo firstDeleted() throws IOException {
+    meta.treeLock().readLock().lock();
+    try {
+      return snaps.firstDeleted();
+    } finally {
+      meta.treeLock().readLock().unlock();
+    }
+  }
+
   /** What reclaiming deleted snapshots did, summed. */
   public record ReclaimResult(int snapshots, long keysRemoved, long keysTrimmed, long bytesFreed) {}
 
@@ -1137,17 +1174,13 @@ public final class Volume implements Closeable {
     long removed = 0;
     long trimmed = 0;
     long freed = 0;
-    while (true) {
-      List<SnapshotInfo> pending = snapshotsIn(SnapshotInfo.DELETED);
-      if (pending.isEmpty() || closed) {
-        break;
-      }
+    while (!closed) {
       volumeLock.readLock().lock();
       try {
         meta.checkUsable();
-        SnapshotInfo d = snapshot(pending.get(0).id());
+        SnapshotInfo d = firstDeleted();
         if (d == null) {
-          continue;
+          break;
         }
         Reclaimer.Result r = reclaimer.reclaim(d);
         count++;
@@ -1190,10 +1223,15 @@ public final class Volume implements Closeable {
         }
         synchronized (reclaimSignal) {
           try {
-            if (!closed && snapshotsIn(SnapshotInfo.DELETED).isEmpty()) {
+            if (!closed && firstDeleted() == null) {
               reclaimSignal.wait(5000);
             }
           } catch (InterruptedException e) {
+            return;
+          } catch (IOException e) {
+            if (!closed) {
+              System.err.println("deltasnap: background reclamation of " + name + " failed: " + e.getMessage());
+            }
             return;
           }
         }
@@ -1326,7 +1364,8 @@ public final class Volume implements Closeable {
     try {
       Superblock sb = meta.durable();
       return new VolumeStatus(sb.uuid(), size, chunkSize, sb.originPath().isEmpty() ? "(inside volume)" : sb.originPath(),
-          snaps.liveCount(), snaps.withState(SnapshotInfo.DELETED).size(), exc.count(),
+          (int) Math.min(Integer.MAX_VALUE, snaps.liveCount()), (int) Math.min(Integer.MAX_VALUE, snaps.deletedCount()),
+          exc.count(),
           meta.exceptions().height(), meta.space().end() * Pages.PAGE_SIZE,
           meta.space().freePages() * Pages.PAGE_SIZE, sb.seq(), meta.cache().hits(), meta.cache().misses(),
           meta.cache().usedBytes(), meta.cache().budgetBytes(), (meta.flags() & Superblock.FLAG_DROP_OLDEST) != 0);
@@ -1353,7 +1392,7 @@ public final class Volume implements Closeable {
     try {
       meta.treeLock().readLock().lock();
       try {
-        StoreChecker c = new StoreChecker(meta, this::chunkLength, chunkCount());
+        StoreChecker c = new StoreChecker(meta, snaps, this::chunkLength, chunkCount());
         c.check();
         return c;
       } finally {
@@ -1428,7 +1467,7 @@ public final class Volume implements Closeable {
     }
   }
 
-  private SnapshotInfo requireReadable(long id) throws InvalidRequestException {
+  private SnapshotInfo requireReadable(long id) throws IOException {
     SnapshotInfo s = snapshot(id);
     if (s == null || s.state() == SnapshotInfo.DELETED) {
       throw new InvalidRequestException("no snapshot " + id + " in " + name);

@@ -101,7 +101,7 @@ final class JobFixture implements AutoCloseable {
     return l.stream().map(SnapshotInfo::id).collect(Collectors.toCollection(TreeSet::new));
   }
 
-  TreeSet<Long> sourceIds() {
+  TreeSet<Long> sourceIds() throws IOException {
     return ids(src.snapshots());
   }
 

@@ -78,7 +78,7 @@ public final class LostCommits {
         if (x.birth[i] <= v) {
           continue;
         }
-        if (tree == MetaStore.SNAPSHOTS_TREE && snapshotTree.get(x.ka[i], x.kb[i]) == null) {
+        if (tree == MetaStore.SNAPSHOTS_TREE && x.ka[i] >= 1 && snapshotTree.get(x.ka[i], x.kb[i]) == null) {
           snaps.add(x.ka[i]);
         } else if (tree == MetaStore.EXCEPTIONS_TREE) {
           chunks.add(x.ka[i]);
