@@ -160,7 +160,9 @@ final class JobCommand implements Runnable {
         for (PassReport.Send s : t.sends()) {
           parts.add(would + "send " + (s.base() == null ? "full " + s.snapshot().label()
               : s.base().id() + " → " + s.snapshot().label())
-              + (r.dryRun() ? "" : " (" + Sizes.human(s.bytes()) + ")"));
+              + (r.dryRun() ? "" : " (" + Sizes.human(s.bytes()) + (s.stalls() == 0 ? "" : ", resumed at "
+                  + Sizes.human(s.resumedFrom()) + " after " + s.stalls() + (s.stalls() == 1 ? " stall" : " stalls"))
+                  + ")"));
         }
         if (!t.pruned().isEmpty()) {
           parts.add(would + "prune " + ids(t.pruned()));
@@ -206,6 +208,8 @@ final class JobCommand implements Runnable {
           sm.put("base", s.base() == null ? null : s.base().id());
           sm.put("snapshot", snap(s.snapshot()));
           sm.put("bytes", s.bytes());
+          sm.put("resumedFrom", s.resumedFrom());
+          sm.put("stalls", s.stalls());
           sends.add(sm);
         }
         x.put("sent", sends);

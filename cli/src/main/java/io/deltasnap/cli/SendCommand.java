@@ -68,6 +68,11 @@ final class SendCommand extends VolumeCommand {
       description = "Seconds to wait for the receiver at any step (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
+  @Option(names = "--stall-timeout", paramLabel = "DURATION", defaultValue = "2m", converter = ReceiveCommand.Durations.class,
+      description = "Abort the transfer when no delta bytes went out for this long (90s, 2m, ...; default: "
+          + "${DEFAULT-VALUE}); the next send of the same delta resumes where the receiver's durable part ends.")
+  Duration stallTimeout;
+
   @Option(names = "--dry-run", description = "Print the changed bytes and extents that would be sent, and send nothing.")
   boolean dryRun;
 
@@ -110,6 +115,7 @@ final class SendCommand extends VolumeCommand {
       ReplicationClient.Options o = ReplicationClient.Options.defaults()
           .withTimeout(Duration.ofSeconds(timeoutSeconds))
           .withLimit(limit == null ? 0 : limit)
+          .withStallTimeout(stallTimeout)
           .withTls(tls || tlsCa != null ? new Tls.Options(true, tlsCa, tlsKnown != null ? tlsKnown : defaultKnown())
               : Tls.Options.NONE);
       java.net.InetSocketAddress address = HostPort.parse(to);
@@ -175,7 +181,7 @@ final class SendCommand extends VolumeCommand {
           r = c.send(v, p, key, DeltaProducer.Options.defaults(), bar);
         }
         printSummary(r);
-      } catch (ReplicationException e) {
+      } catch (ReplicationException | io.deltasnap.sender.TransferStalledException e) {
         throw new Main.UserError(e.getMessage());
       } finally {
         if (guess != null) {

@@ -48,22 +48,39 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * blocking work (reading the volume, compressing); the event loop only moves bytes.
  */
 public final class ReplicationClient implements Closeable {
-  /** Settings: how long to wait for the receiver, the bandwidth limit (0: none), TLS. */
-  public record Options(Duration timeout, long limitBytesPerSecond, Tls.Options tls) {
+  /**
+   * Settings: how long to wait for the receiver, the bandwidth limit (0: none), TLS, and how long a
+   * transfer may make no progress (no delta bytes going out) before it is aborted as stalled
+   * ({@link TransferStalledException}).
+   */
+  public record Options(Duration timeout, long limitBytesPerSecond, Tls.Options tls, Duration stallTimeout) {
+    /** The stall timeout when none is given. */
+    public static final Duration DEFAULT_STALL = Duration.ofMinutes(2);
+
+    public Options {
+      if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+        throw new IllegalArgumentException("the stall timeout must be positive");
+      }
+    }
+
     public static Options defaults() {
-      return new Options(Duration.ofMinutes(5), 0, Tls.Options.NONE);
+      return new Options(Duration.ofMinutes(5), 0, Tls.Options.NONE, DEFAULT_STALL);
     }
 
     public Options withLimit(long bytesPerSecond) {
-      return new Options(timeout, bytesPerSecond, tls);
+      return new Options(timeout, bytesPerSecond, tls, stallTimeout);
     }
 
     public Options withTls(Tls.Options t) {
-      return new Options(timeout, limitBytesPerSecond, t);
+      return new Options(timeout, limitBytesPerSecond, t, stallTimeout);
     }
 
     public Options withTimeout(Duration d) {
-      return new Options(d, limitBytesPerSecond, tls);
+      return new Options(d, limitBytesPerSecond, tls, stallTimeout);
+    }
+
+    public Options withStallTimeout(Duration d) {
+      return new Options(timeout, limitBytesPerSecond, tls, d);
     }
   }
 
@@ -308,12 +325,16 @@ public final class ReplicationClient implements Closeable {
     long wireBefore = o.wireBefore();
     long resume = o.resume();
     RateLimiter limiter = options.limitBytesPerSecond() > 0 ? new RateLimiter(options.limitBytesPerSecond()) : null;
-    ChannelOutput out = new ChannelOutput(ch, resume, limiter, writability, options.timeout());
+    ChannelOutput out = new ChannelOutput(ch, resume, limiter, writability, options.timeout(), options.stallTimeout());
     DeltaProducer.Result produced;
     try {
       // the header travelled in OFFER: the stream here starts after it
       produced = DeltaProducer.write(plan, key, out, opts, progress);
       out.finish();
+      out.awaitFlushed();
+    } catch (TransferStalledException e) {
+      // nothing to wait for: a stalled connection sends no ERROR either
+      throw new TransferStalledException("the transfer to " + peer + " stalled: " + e.getMessage(), e.sentBytes());
     } catch (IOException e) {
       throw receiverError().orElseGet(() -> e instanceof ReplicationException r ? r
           : new ReplicationException(Protocol.Code.PROTOCOL, e.getMessage() + " (" + peer + ")", e));

@@ -27,9 +27,9 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 public final class JobFile {
   private static final int MAX_BYTES = 1 << 20;
   private static final Set<String> TOP = Set.of("name", "volume", "schedule", "timezone", "snapshots", "key", "trust",
-      "state", "retention", "retry", "targets", "warn_lag", "crit_lag");
+      "state", "retention", "retry", "targets", "warn_lag", "crit_lag", "stall_timeout");
   private static final Set<String> TARGET = Set.of("name", "path", "to", "deltas", "retention", "trust", "encrypt_to", "warn_lag",
-      "crit_lag");
+      "crit_lag", "stall_timeout");
 
   private JobFile() {}
 
@@ -102,6 +102,8 @@ public final class JobFile {
       }
     }
     JobSpec.LagCheck check = lagCheck(f, JobSpec.LagCheck.NONE);
+    Duration stall = lag(f, "stall_timeout");
+    stall = stall == null ? JobSpec.DEFAULT_STALL : stall;
     List<JobSpec.TargetSpec> targets = new ArrayList<>();
     Object t = f.raw("targets");
     if (t != null) {
@@ -147,8 +149,12 @@ public final class JobFile {
         if (local != null && local.equals(volume)) {
           throw new JobFileException(w + ": the target is the source volume itself");
         }
+        if (tf.raw("stall_timeout") != null && to == null) {
+          throw new JobFileException(w + ": stall_timeout: is for network targets (to:)");
+        }
+        Duration ts = lag(tf, "stall_timeout");
         targets.add(new JobSpec.TargetSpec(tn, path, to, tr, tf.path("trust", dir), deltas, encryptTo,
-            lagCheck(tf, check)));
+            lagCheck(tf, check), ts == null ? stall : ts));
       }
     }
     if (!targets.isEmpty() && key == null) {
@@ -171,6 +177,7 @@ public final class JobFile {
     return new JobSpec.LagCheck(warn, crit);
   }
 
+  /** A duration field ({@code warn_lag:}, {@code stall_timeout:}, ...), or null when it is not given. */
   private static Duration lag(Fields f, String k) {
     String v = f.string(k, null);
     if (v == null) {

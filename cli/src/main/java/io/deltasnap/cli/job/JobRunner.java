@@ -108,7 +108,8 @@ public final class JobRunner {
     TrustedKeys own = key == null ? null : TrustedKeys.of(new SignerKey(Keys.publicKey(key), "job " + spec.name()));
     for (JobSpec.TargetSpec t : spec.targets()) {
       if (t.to() != null) {
-        out.add(new NetworkTarget(t.name(), t.to(), source.uuid(), key, ReplicationClient.Options.defaults()));
+        out.add(new NetworkTarget(t.name(), t.to(), source.uuid(), key,
+            ReplicationClient.Options.defaults().withStallTimeout(t.stallTimeout())));
         continue;
       }
       if (t.deltas() != null) {
@@ -310,9 +311,9 @@ public final class JobRunner {
           if (stop.getAsBoolean()) {
             throw new IOException("stopped before sending snapshot " + s.id());
           }
-          long b = dryRun ? 0 : send(base, s);
-          sends.add(new PassReport.Send(base, s, b));
-          bytes += b;
+          PassReport.Send sd = dryRun ? new PassReport.Send(base, s, 0) : send(base, s, stop);
+          sends.add(sd);
+          bytes += sd.bytes();
           dst.add(s);
           base = s;
           hook.after("send:" + target.name());
@@ -341,21 +342,53 @@ public final class JobRunner {
       }
     }
 
-    private long send(Snap from, Snap s) throws IOException {
+    /**
+     * One send, tried again up to {@link JobSpec#STALL_RETRIES} times after the job's backoff when
+     * it stalls (and when the receiver is then still busy with the stalled attempt, until it drops
+     * it): the receiver kept what it staged, so each try resumes where the last one's durable part
+     * ended. Any other failure ends it at once.
+     */
+    private PassReport.Send send(Snap from, Snap s, BooleanSupplier stop) throws IOException {
       String n = target.name();
-      try {
-        ReplicationTarget.Sent sent = target.send(source, from == null ? Volume.ORIGIN : from.id(), s.id(), key,
-            (done, total) -> observer.sending(n, done, total));
-        observer.sent(n, sent);
-        return sent.bytes();
-      } finally {
-        observer.idle(n);
+      int stalls = 0;
+      for (int retries = 0; ; retries++) {
+        FailureCause cause;
+        try {
+          ReplicationTarget.Sent sent = target.send(source, from == null ? Volume.ORIGIN : from.id(), s.id(), key,
+              (done, total) -> observer.sending(n, done, total));
+          observer.sent(n, sent);
+          return new PassReport.Send(from, s, sent.bytes(), sent.resumedFrom(), stalls);
+        } catch (IOException e) {
+          cause = FailureCause.of(e);
+          boolean again = cause.equals(FailureCause.STALLED) || (stalls > 0 && cause.label().equals("busy"));
+          if (!again || retries >= JobSpec.STALL_RETRIES || stop.getAsBoolean()) {
+            throw e;
+          }
+        } finally {
+          observer.idle(n);
+        }
+        observer.failed(n, cause); // this try; the last one is counted where the pass records its error
+        stalls += cause.equals(FailureCause.STALLED) ? 1 : 0;
+        pause(spec.backoff(retries + 1), stop);
       }
     }
 
     PassReport.TargetReport report() {
       return new PassReport.TargetReport(target.name(), target.where(), List.copyOf(sends), List.copyOf(pruned), base,
           error, error == null ? List.copyOf(kept) : List.of());
+    }
+  }
+
+  /** Waits {@code d} of real time (the receiver's), or until {@code stop} says so. */
+  private static void pause(java.time.Duration d, BooleanSupplier stop) throws IOException {
+    long end = System.nanoTime() + d.toNanos();
+    try {
+      for (long left = d.toNanos(); left > 0 && !stop.getAsBoolean(); left = end - System.nanoTime()) {
+        Thread.sleep(Math.max(1, Math.min(100, left / 1_000_000)));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting to retry a stalled send");
     }
   }
 

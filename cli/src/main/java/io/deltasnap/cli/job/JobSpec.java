@@ -27,6 +27,11 @@ import java.util.List;
 public record JobSpec(String name, Path file, Path volume, Schedule schedule, ZoneId zone, NameTemplate names,
     Path key, Path trust, Path state, RetentionPolicy retention, Duration retryInitial, Duration retryMax,
     List<TargetSpec> targets, LagCheck check) {
+  /** {@code stall_timeout:} when the job file gives none. */
+  public static final Duration DEFAULT_STALL = Duration.ofMinutes(2);
+
+  /** How many times one send that stalled is tried again within the pass, after the job's backoff. */
+  public static final int STALL_RETRIES = 3;
 
   /**
    * Thresholds on a target's lag ({@code warn_lag:}, {@code crit_lag:}): at or past {@code warn} it
@@ -58,11 +63,13 @@ public record JobSpec(String name, Path file, Path volume, Schedule schedule, Zo
    * @param deltas a directory of delta files (or null): offline replication
    * @param encryptTo recipients file the deltas of a {@code deltas} target are encrypted to (or null: plain)
    * @param check its lag thresholds, the job's filled in where it gives none
+   * @param stallTimeout how long a transfer to it may move no bytes before it is aborted as stalled
+   *     and retried ({@code stall_timeout:}, its own or the job's; network targets only)
    */
   public record TargetSpec(String name, Path path, String to, RetentionPolicy retention, Path trust, Path deltas,
-      Path encryptTo, LagCheck check) {
+      Path encryptTo, LagCheck check, Duration stallTimeout) {
     public TargetSpec(String name, Path path, String to, RetentionPolicy retention, Path trust) {
-      this(name, path, to, retention, trust, null, null, LagCheck.NONE);
+      this(name, path, to, retention, trust, null, null, LagCheck.NONE, DEFAULT_STALL);
     }
 
     public String where() {

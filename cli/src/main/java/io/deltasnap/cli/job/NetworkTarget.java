@@ -104,7 +104,7 @@ public final class NetworkTarget implements ReplicationTarget {
       throws IOException {
     try (ReplicationClient c = connect()) {
       ReplicationClient.Outcome o = c.send(source, base, target, signer, DeltaProducer.Options.defaults(), progress);
-      return new Sent(o.bytesSent(), o.records());
+      return new Sent(o.bytesSent(), o.records(), o.resumedFrom());
     }
   }
 

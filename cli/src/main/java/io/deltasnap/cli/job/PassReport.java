@@ -24,8 +24,16 @@ public record PassReport(boolean dryRun, Instant started, Snap snapshot, List<Sn
     }
   }
 
-  /** One send: a full delta when {@code base} is null. */
-  public record Send(Snap base, Snap snapshot, long bytes) {}
+  /**
+   * One send: a full delta when {@code base} is null; {@code bytes} sent by the try that
+   * completed, which resumed at stream offset {@code resumedFrom}, after {@code stalls} tries that
+   * stalled.
+   */
+  public record Send(Snap base, Snap snapshot, long bytes, long resumedFrom, int stalls) {
+    public Send(Snap base, Snap snapshot, long bytes) {
+      this(base, snapshot, bytes, 0, 0);
+    }
+  }
 
   /**
    * One target's part of the pass.

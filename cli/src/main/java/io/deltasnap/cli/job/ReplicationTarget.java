@@ -24,8 +24,16 @@ public interface ReplicationTarget {
    */
   List<SnapshotInfo> snapshots() throws IOException;
 
-  /** What one send moved: delta bytes (sent this time, a resumed send counts only the rest) and records. */
-  record Sent(long bytes, long records) {}
+  /**
+   * What one send moved: delta bytes (sent this time, a resumed send counts only the rest),
+   * records, and the stream offset it resumed from (0: from the start; a network send that starts
+   * afresh gives the header's length, which travelled with the offer).
+   */
+  record Sent(long bytes, long records, long resumedFrom) {
+    public Sent(long bytes, long records) {
+      this(bytes, records, 0);
+    }
+  }
 
   /**
    * Sends snapshot {@code target} of {@code source} as an increment from {@code base}, or as a

@@ -120,6 +120,28 @@ class JobFileTest {
   }
 
   @Test
+  void stallTimeoutsComeFromTheTargetTheJobOrTheDefaultAndOnlyNetworkTargetsTakeTheirOwn() {
+    JobSpec j = parse("""
+        volume: v
+        schedule: 1h
+        key: k
+        stall_timeout: 30s
+        targets:
+          - {name: a, to: 'h:1'}
+          - {name: b, to: 'h:2', stall_timeout: 5m}
+          - {name: c, path: /c}
+        """);
+    assertEquals(Duration.ofSeconds(30), j.targets().get(0).stallTimeout());
+    assertEquals(Duration.ofMinutes(5), j.targets().get(1).stallTimeout());
+    assertEquals(JobSpec.DEFAULT_STALL, parse("volume: v\nschedule: 1h\nkey: k\ntargets: [{to: 'h:1'}]\n")
+        .targets().get(0).stallTimeout());
+    String local = err("volume: v\nschedule: 1h\nkey: k\ntargets: [{path: /a, stall_timeout: 1m}]\n");
+    assertTrue(local.contains("targets[0]: stall_timeout: is for network targets"), local);
+    String bad = err("volume: v\nschedule: 1h\nstall_timeout: 0s\n");
+    assertTrue(bad.contains("stall_timeout: \"0s\" is not a duration"), bad);
+  }
+
+  @Test
   void namesCarryTheirTime() {
     NameTemplate t = NameTemplate.parse("{job}-{time}", "vol", ZoneOffset.UTC, "x");
     Instant at = Instant.parse("2026-11-28T13:15:07Z");
