@@ -12,34 +12,36 @@ import java.util.UUID;
 
 /**
  * The replication session protocol (spec: docs/replication-protocol.md). Every message is one
- * frame: {@code u32 length} (big-endian, of what follows, at most {@link #MAX_FRAME}), {@code u8
- * type}, body. The delta stream travels unchanged inside DATA frames; END marks its end, so the
- * delta reader sees a stream that ends after the trailer.
+ * frame: {@code u32 length} L (big-endian, of what follows: the type byte and the body; L + 4 is
+ * at most {@link #MAX_FRAME}), {@code u8 type}, body. The delta stream travels unchanged inside
+ * DATA frames; END marks its end, so the delta reader sees a stream that ends after the trailer.
  *
  * <pre>
- * | type | name      | dir | body (big-endian)                                                  |
- * |------|-----------|-----|--------------------------------------------------------------------|
- * | 1    | HELLO     | S→R | magic 8 "\x89DSREPL\n", u16 version, uuid volume, key 32          |
- * | 2    | CHALLENGE | R→S | u16 version, nonce 32 (fresh random per connection)                |
- * | 3    | AUTH      | S→R | Ed25519 signature 64 over {@link #authMessage}                     |
- * | 4    | WELCOME   | R→S | u8 has replica, uuid replica volume, u32 snapshot count            |
- * | 5    | SNAPSHOTS | R→S | u32 n (≤ 8192), n × (u64 id, uuid)                                 |
- * | 6    | OFFER     | S→R | u32 n (148..4096), the delta header bytes                          |
- * | 7    | ACCEPT    | R→S | u64 resume offset (0: from the start)                              |
- * | 8    | DATA      | S→R | 1 .. 262144 delta stream bytes                                     |
- * | 9    | END       | S→R | u64 delta stream length                                            |
- * | 10   | ACK       | R→S | u64 snapshot id, uuid, u64 stream bytes received on this connection |
- * | 11   | ERROR     | both| u16 code, u16 n (≤ 4096), UTF-8 message                            |
- * | 12   | BYE       | S→R | empty: the sender is done (a dry run)                              |
+ * | type | name      | dir | body (big-endian)                                                   | body bytes     |
+ * |------|-----------|-----|---------------------------------------------------------------------|----------------|
+ * | 1    | HELLO     | S→R | magic 8 "\x89DSREPL\n", u16 version, uuid volume, key 32            | 58             |
+ * | 2    | CHALLENGE | R→S | u16 version, nonce 32 (fresh random per connection)                 | 34             |
+ * | 3    | AUTH      | S→R | Ed25519 signature 64 over {@link #authMessage}                      | 64             |
+ * | 4    | WELCOME   | R→S | u8 has replica, uuid replica volume, u32 snapshot count             | 21             |
+ * | 5    | SNAPSHOTS | R→S | u32 n (≤ 1024), n × (u64 id, uuid, u64 created, u8 L ≤ 255, name L) | 4 + 33n + ΣL   |
+ * | 6    | OFFER     | S→R | u32 n (148..4096), the delta header bytes                           | 4 + n          |
+ * | 7    | ACCEPT    | R→S | u64 resume offset (≥ the header length)                             | 8              |
+ * | 8    | DATA      | S→R | delta stream bytes                                                  | 1 .. 262144    |
+ * | 9    | END       | S→R | u64 delta stream length                                             | 8              |
+ * | 10   | ACK       | R→S | u64 snapshot id, uuid, u64 stream bytes received on this connection | 32             |
+ * | 11   | ERROR     | both| u16 code, u16 n (≤ 4096), UTF-8 message                             | 4 + n          |
+ * | 12   | BYE       | S→R | empty: the sender is done (a dry run)                               | 0              |
+ * | 13   | PRUNE     | S→R | u32 n (≤ 1024), n × (u64 id, uuid)                                  | 4 + 24n        |
+ * | 14   | PRUNED    | R→S | u64 snapshots deleted                                               | 8              |
  * </pre>
  *
  * <p>Both ends use this codec: the sender's {@code ReplicationClient} and the receiver's
- * {@code ReplicationServer}.
+ * {@code ReplicationServer}. ProtocolTableTest holds this table and the document's against it.
  */
 public final class Protocol {
   public static final int VERSION = 1;
   public static final byte[] MAGIC = {(byte) 0x89, 'D', 'S', 'R', 'E', 'P', 'L', '\n'};
-  /** Largest frame body (type byte included). */
+  /** Largest frame, its 4-byte length field included: a length L is at most this less 4. */
   public static final int MAX_FRAME = 512 * 1024;
   public static final int MAX_DATA = 256 * 1024;
   public static final int MAX_SNAPSHOTS_PER_FRAME = 1024;
