@@ -1,5 +1,6 @@
 package io.deltasnap.cli;
 
+import io.deltasnap.delta.DeltaLayout;
 import io.deltasnap.delta.Keys;
 import io.deltasnap.engine.DiffResult;
 import io.deltasnap.engine.SnapshotInfo;
@@ -29,9 +30,6 @@ import picocli.CommandLine.Parameters;
     footerHeading = "%nExample:%n",
     footer = "  deltasnap send /tmp/vol --snapshot 3 --key site-a.key --to replica-host:7710")
 final class SendCommand extends VolumeCommand {
-  /** A delta's header is at most this long: a fresh transfer "resumes" right after it. */
-  private static final long MAX_HEADER = 4096;
-
   @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the source volume.")
   Path dir;
 
@@ -251,7 +249,7 @@ final class SendCommand extends VolumeCommand {
     } else {
       out().println("sent snapshot " + r.snapshotId() + (r.base() == Volume.ORIGIN ? " (full delta)" : " from base " + r.base())
           + ": " + Sizes.human(r.bytesSent()) + " of a " + Sizes.human(r.streamBytes()) + " delta"
-          + (r.resumedFrom() > MAX_HEADER ? ", resumed at byte " + r.resumedFrom() : "")
+          + (r.resumedFrom() > DeltaLayout.MAX_HEADER_BYTES ? ", resumed at byte " + r.resumedFrom() : "")
           + String.format(Locale.ROOT, " in %.1f s (%s/s)", r.seconds(),
               Sizes.human((long) (r.bytesSent() / Math.max(1e-3, r.seconds())))));
     }

@@ -74,13 +74,13 @@ final class HeaderFormat {
     static final int OFF_RESERVED = 105;
     static final int OFF_NAME_LENGTH = 106;
     static final int OFF_LEVEL = 108;
-    static final int OFF_SIGNER = 112;
+    static final int OFF_SIGNER = DeltaLayout.SIGNER_KEY_OFFSET;
     static final int OFF_NAME = 144;
     /** Bytes before the name plus the trailing CRC: the smallest header (empty name) is this long. */
-    static final int FIXED_BYTES = 148;
+    static final int FIXED_BYTES = DeltaLayout.MIN_HEADER_BYTES;
     /** Bytes read before the header length is known. */
     static final int PREFIX_BYTES = 16;
-    static final int MAX_HEADER_BYTES = 4096;
+    static final int MAX_HEADER_BYTES = DeltaLayout.MAX_HEADER_BYTES;
 
     private static final UUID ZERO_UUID = new UUID(0, 0);
 

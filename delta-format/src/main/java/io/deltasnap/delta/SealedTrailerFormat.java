@@ -33,7 +33,7 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * trailer naming k fails their tag (for a key holder) and the signature (for anyone).
  */
 final class SealedTrailerFormat {
-    static final int TRAILER_BYTES = 172;
+    static final int TRAILER_BYTES = DeltaLayout.SEALED_TRAILER_BYTES;
     static final int OFF_RESERVED = 1;
     static final int OFF_RECORDS = 8;
     static final int OFF_SEALED_COUNTS = 16;

@@ -32,7 +32,7 @@ import org.bouncycastle.crypto.signers.Ed25519Signer;
  * bound through h0, every record through the chain, so one signature covers the whole stream.
  */
 final class TrailerFormat {
-    static final int TRAILER_BYTES = 148;
+    static final int TRAILER_BYTES = DeltaLayout.TRAILER_BYTES;
     static final int OFF_RESERVED = 1;
     static final int OFF_DATA_RECORDS = 8;
     static final int OFF_ZERO_RECORDS = 16;

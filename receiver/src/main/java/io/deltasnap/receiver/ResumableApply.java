@@ -3,6 +3,7 @@ package io.deltasnap.receiver;
 import io.deltasnap.delta.BaseSource;
 import io.deltasnap.delta.DeltaFormatException;
 import io.deltasnap.delta.DeltaHeader;
+import io.deltasnap.delta.DeltaLayout;
 import io.deltasnap.delta.DeltaReader;
 import io.deltasnap.delta.DeltaRecord;
 import io.deltasnap.delta.HashChain;
@@ -40,9 +41,6 @@ final class ResumableApply {
    */
   static final int WRITERS = 4;
   static final int IN_FLIGHT = 6;
-
-  /** Bytes of a delta trailer (docs/delta-format.md, "Trailer"). */
-  static final int TRAILER_BYTES = 148;
 
   /** When to checkpoint: after this many stream bytes or this much time, whichever comes first. */
   record Checkpoints(long bytes, Duration interval) {}
@@ -216,7 +214,7 @@ final class ResumableApply {
       replica.published();
       StagedTransfer.delete(replica.dir());
       long end = System.nanoTime();
-      return new Result(s, resumedFrom, applied.byteOffset() + TRAILER_BYTES, records, (end - start) / 1e9,
+      return new Result(s, resumedFrom, applied.byteOffset() + DeltaLayout.TRAILER_BYTES, records, (end - start) / 1e9,
           in.waitedNanos / 1e9, (end - streamEnd) / 1e9);
     }
   }

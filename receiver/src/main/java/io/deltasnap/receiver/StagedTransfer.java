@@ -1,8 +1,9 @@
 package io.deltasnap.receiver;
 
 import io.deltasnap.delta.DeltaFormatException;
+import io.deltasnap.delta.DeltaHeader;
+import io.deltasnap.delta.DeltaLayout;
 import io.deltasnap.delta.HashChain;
-import io.deltasnap.wire.Protocol;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,19 +44,21 @@ record StagedTransfer(byte[] header, HashChain chain, long updatedMillis, boolea
   static final String FILE = "receive-staged";
   static final String TMP_SUFFIX = ".tmp";
   private static final byte[] MAGIC = {'D', 'S', 'S', 'T', 'A', 'G', 'E', '1'};
+  /** Bytes of the file around the header: magic, length, chain state, time, flags, newest, CRC. */
+  private static final int FIXED_BYTES = 8 + 4 + HashChain.SERIALIZED_BYTES + 8 + 1 + 8 + 4;
 
   boolean stale(Duration after, long nowMillis) {
     return nowMillis - updatedMillis > after.toMillis();
   }
 
-  /** The signer key inside the staged header (bytes 112..143 of a delta header). */
+  /** The signer key inside the staged header. */
   byte[] signerKey() {
-    return Arrays.copyOfRange(header, 112, 144);
+    return Arrays.copyOfRange(header, DeltaLayout.SIGNER_KEY_OFFSET, DeltaLayout.SIGNER_KEY_OFFSET + DeltaHeader.KEY_BYTES);
   }
 
   byte[] encode() {
     int n = header.length;
-    ByteBuffer b = ByteBuffer.allocate(133 + n).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = ByteBuffer.allocate(FIXED_BYTES + n).order(ByteOrder.LITTLE_ENDIAN);
     b.put(MAGIC).putInt(n).put(header).put(chain.toBytes()).putLong(updatedMillis).put((byte) (fresh ? 1 : 0))
         .putLong(newest);
     CRC32C crc = new CRC32C();
@@ -65,13 +68,13 @@ record StagedTransfer(byte[] header, HashChain chain, long updatedMillis, boolea
   }
 
   static StagedTransfer decode(byte[] a) throws IOException {
-    if (a.length < 133 + Protocol.MIN_HEADER || !Arrays.equals(a, 0, 8, MAGIC, 0, 8)) {
+    if (a.length < FIXED_BYTES + DeltaLayout.MIN_HEADER_BYTES || !Arrays.equals(a, 0, 8, MAGIC, 0, 8)) {
       throw new IOException("not a staged-transfer file");
     }
     ByteBuffer b = ByteBuffer.wrap(a).order(ByteOrder.LITTLE_ENDIAN);
     b.position(8);
     int n = b.getInt();
-    if (n < Protocol.MIN_HEADER || n > Protocol.MAX_HEADER || a.length != 133 + n) {
+    if (n < DeltaLayout.MIN_HEADER_BYTES || n > DeltaLayout.MAX_HEADER_BYTES || a.length != FIXED_BYTES + n) {
       throw new IOException("staged-transfer header length " + n + " in a file of " + a.length + " bytes");
     }
     CRC32C crc = new CRC32C();

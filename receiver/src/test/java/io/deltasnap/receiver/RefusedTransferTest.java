@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.deltasnap.delta.DeltaHeader;
+import io.deltasnap.delta.DeltaLayout;
 import io.deltasnap.delta.DeltaReader;
 import io.deltasnap.delta.Keys;
 import io.deltasnap.delta.SignerKey;
@@ -106,7 +108,8 @@ class RefusedTransferTest {
 
   static int headerLength(byte[] delta) throws IOException {
     try (DeltaReader r = new DeltaReader(new ByteArrayInputStream(delta),
-        TrustedKeys.of(new SignerKey(java.util.Arrays.copyOfRange(delta, 112, 144), "its signer")))) {
+        TrustedKeys.of(new SignerKey(java.util.Arrays.copyOfRange(delta, DeltaLayout.SIGNER_KEY_OFFSET,
+            DeltaLayout.SIGNER_KEY_OFFSET + DeltaHeader.KEY_BYTES), "its signer")))) {
       return (int) r.chain().byteOffset();
     }
   }
@@ -183,7 +186,7 @@ class RefusedTransferTest {
    * again (docs/delta-format.md, "Trailer"): well formed, but not signed by its signer.
    */
   static byte[] badSignature(byte[] d) {
-    int trailer = d.length - ResumableApply.TRAILER_BYTES;
+    int trailer = d.length - DeltaLayout.TRAILER_BYTES;
     d[trailer + 80] ^= 0x01;
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     crc.update(d, trailer, 144);

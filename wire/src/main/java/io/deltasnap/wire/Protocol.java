@@ -1,5 +1,6 @@
 package io.deltasnap.wire;
 
+import io.deltasnap.delta.DeltaLayout;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -49,8 +50,9 @@ public final class Protocol {
   static final int MAX_NAME = 255;
   /** Bytes of a SNAPSHOTS entry with an empty name: id, uuid, created, name length. */
   static final int SNAP_MIN = 8 + 16 + 8 + 1;
-  public static final int MAX_HEADER = 4096;
-  public static final int MIN_HEADER = 148;
+  /** Bounds of the delta header an OFFER carries: the delta format's own. */
+  public static final int MAX_HEADER = DeltaLayout.MAX_HEADER_BYTES;
+  public static final int MIN_HEADER = DeltaLayout.MIN_HEADER_BYTES;
   public static final int MAX_MESSAGE = 4096;
   public static final int NONCE_BYTES = 32;
   public static final int KEY_BYTES = 32;
