@@ -9,7 +9,6 @@ import io.deltasnap.delta.RecipientSecret;
 import io.deltasnap.delta.TargetSnapshot;
 import io.deltasnap.delta.TrustedKeys;
 import io.deltasnap.engine.CreateOptions;
-import io.deltasnap.engine.EngineException;
 import io.deltasnap.engine.SnapshotInfo;
 import io.deltasnap.engine.Volume;
 import io.deltasnap.engine.io.VolumeStorage;
@@ -39,13 +38,6 @@ public final class DeltaApplier {
 
   private DeltaApplier() {}
 
-  /** Thrown when a delta does not fit the replica (wrong volume, base, or an existing target). */
-  public static final class RefusedException extends EngineException {
-    public RefusedException(String message) {
-      super(message);
-    }
-  }
-
   /**
    * Verifies and applies the delta read from {@code in} to the replica in {@code storage}; a full
    * delta creates the replica when there is none. On any failure the replica's snapshots are as
@@ -68,7 +60,7 @@ public final class DeltaApplier {
     Volume v;
     if (!storage.storeExists()) {
       if (!h.isFull()) {
-        throw new RefusedException("replica " + storage.describe() + " does not exist, and an incremental delta "
+        throw new RefusedException(Refusal.NO_REPLICA, "replica " + storage.describe() + " does not exist, and an incremental delta "
             + "(base snapshot " + h.base().id() + ") needs one: apply the full delta first");
       }
       v = Volume.create(storage, CreateOptions.of(h.volumeSize()).withChunkSize(h.chunkSize()).withUuid(h.volume()));
@@ -99,40 +91,40 @@ public final class DeltaApplier {
   /** Checks the delta belongs here; returns the snapshot the origin must equal first (0: none). */
   static long checkFits(Volume v, DeltaHeader h) throws IOException {
     if (!v.uuid().equals(h.volume())) {
-      throw new RefusedException("the delta is for volume " + h.volume() + ", but replica " + v.name()
+      throw new RefusedException(Refusal.WRONG_VOLUME, "the delta is for volume " + h.volume() + ", but replica " + v.name()
           + " holds volume " + v.uuid());
     }
     if (v.chunkSize() != h.chunkSize() || v.size() != h.volumeSize()) {
-      throw new RefusedException("the delta's geometry (size " + h.volumeSize() + ", chunk " + h.chunkSize()
+      throw new RefusedException(Refusal.WRONG_GEOMETRY, "the delta's geometry (size " + h.volumeSize() + ", chunk " + h.chunkSize()
           + ") differs from the replica's (size " + v.size() + ", chunk " + v.chunkSize() + ")");
     }
     TargetSnapshot t = h.target();
     SnapshotInfo existing = v.snapshot(t.id());
     if (existing != null) {
-      throw new RefusedException("snapshot " + t.id() + " is already on replica " + v.name()
+      throw new RefusedException(Refusal.TARGET_EXISTS, "snapshot " + t.id() + " is already on replica " + v.name()
           + (existing.uuid().equals(t.uuid()) ? " (this delta was applied before)" : " with another UUID"));
     }
     SnapshotInfo newestLive = v.newestSnapshot();
     long newest = newestLive == null ? 0 : newestLive.id();
     if (t.id() <= newest) {
-      throw new RefusedException("the delta's target snapshot " + t.id() + " is older than the replica's newest ("
+      throw new RefusedException(Refusal.OUT_OF_ORDER, "the delta's target snapshot " + t.id() + " is older than the replica's newest ("
           + newest + "): apply deltas in order");
     }
     try {
       v.checkNewSnapshot(t.id(), t.name()); // IDs above every one ever used here, a printable name
     } catch (io.deltasnap.engine.InvalidRequestException e) {
-      throw new RefusedException("the delta's target snapshot: " + e.getMessage());
+      throw new RefusedException(Refusal.BAD_TARGET, "the delta's target snapshot: " + e.getMessage());
     }
     if (h.isFull()) {
       return newest; // rewrite everything on top of the newest; older snapshots are preserved
     }
     SnapshotInfo b = v.snapshot(h.base().id());
     if (b == null || !b.live()) {
-      throw new RefusedException("the delta's base snapshot " + h.base().id() + " is not on replica " + v.name()
+      throw new RefusedException(Refusal.WRONG_BASE, "the delta's base snapshot " + h.base().id() + " is not on replica " + v.name()
           + (newest == 0 ? " (it has no snapshots: apply a full delta first)" : " (its newest is " + newest + ")"));
     }
     if (!b.uuid().equals(h.base().uuid())) {
-      throw new RefusedException("the delta's base snapshot " + h.base().id() + " has UUID " + h.base().uuid()
+      throw new RefusedException(Refusal.WRONG_BASE, "the delta's base snapshot " + h.base().id() + " has UUID " + h.base().uuid()
           + ", the replica's has " + b.uuid() + ": wrong base");
     }
     return b.id();
@@ -202,6 +194,6 @@ public final class DeltaApplier {
 
   /** Whether a failure is the delta's fault (refused input) rather than the replica's or the system's. */
   public static boolean refusedInput(Throwable t) {
-    return t instanceof DeltaFormatException || t instanceof RefusedException;
+    return t instanceof DeltaFormatException || t instanceof RefusedException r && r.reason() != Refusal.STAGED_ELSEWHERE;
   }
 }

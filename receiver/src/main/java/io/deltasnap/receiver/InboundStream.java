@@ -16,8 +16,6 @@ import java.util.ArrayDeque;
  * {@code idle} makes a read fail.
  */
 final class InboundStream extends InputStream {
-  /** How a read that waited longer than the idle limit fails. */
-  static final String SILENT = "no data from the sender for ";
   private final Channel channel;
   private final long high;
   private final long low;
@@ -85,7 +83,7 @@ final class InboundStream extends InputStream {
     while (queue.isEmpty() && !ended && failure == null) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        failure = new IOException(SILENT + idleNanos / 1_000_000_000L + " s");
+        failure = new IdleTimeoutException(idleNanos / 1_000_000_000L);
         channel.close();
         break;
       }

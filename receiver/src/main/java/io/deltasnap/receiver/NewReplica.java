@@ -47,11 +47,11 @@ final class NewReplica {
    * Makes {@code dir} (and missing parents) and takes the volume's lock there.
    *
    * @throws io.deltasnap.engine.VolumeBusyException when another process holds the volume
-   * @throws DeltaApplier.RefusedException when a volume or an origin file is already there
+   * @throws RefusedException when a volume or an origin file is already there
    */
   static NewReplica claim(Path dir) throws IOException {
     if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir)) {
-      throw new DeltaApplier.RefusedException("replica " + dir + " exists and is not a directory");
+      throw new RefusedException(Refusal.PATH_IN_THE_WAY, "replica " + dir + " exists and is not a directory");
     }
     boolean lockExisted = Files.exists(dir.resolve(LOCK), LinkOption.NOFOLLOW_LINKS);
     List<Path> made = makeDirectories(dir);
@@ -73,7 +73,7 @@ final class NewReplica {
     }
     if (inTheWay != null) {
       n.removeLockAndDirectories(); // the files in the way are not ours
-      throw new DeltaApplier.RefusedException(inTheWay);
+      throw new RefusedException(Refusal.PATH_IN_THE_WAY, inTheWay);
     }
     return n;
   }

@@ -54,13 +54,6 @@ final class ResumableApply {
   record Result(SnapshotInfo snapshot, long resumedFrom, long streamBytes, long records, double seconds,
       double inputSeconds, double finishSeconds) {}
 
-  /** The replica holds a staged transfer of another signer that has not gone stale yet. */
-  static final class StagedElsewhereException extends io.deltasnap.engine.EngineException {
-    StagedElsewhereException(String message) {
-      super(message);
-    }
-  }
-
   private final Replica replica;
   private final byte[] headerBytes;
   private final DeltaHeader header;
@@ -91,7 +84,7 @@ final class ResumableApply {
       this.header = r.header();
       this.applied = r.chain();
       if (applied.byteOffset() != headerBytes.length) {
-        throw new DeltaApplier.RefusedException("the offered header is " + headerBytes.length
+        throw new RefusedException(Refusal.BAD_OFFER, "the offered header is " + headerBytes.length
             + " bytes, its length field says " + applied.byteOffset());
       }
     }
@@ -110,14 +103,14 @@ final class ResumableApply {
    */
   long prepare(byte[] authenticatedKey) throws IOException {
     if (!Arrays.equals(header.signerKey(), authenticatedKey)) {
-      throw new DeltaApplier.RefusedException("the delta is signed by " + header.signerFingerprint()
+      throw new RefusedException(Refusal.WRONG_SIGNER, "the delta is signed by " + header.signerFingerprint()
           + ", but the sender authenticated as " + Keys.fingerprint(authenticatedKey));
     }
     StagedTransfer st = StagedTransfer.load(replica.dir());
     v = replica.volume();
     if (v == null) {
       if (!header.isFull()) {
-        throw new DeltaApplier.RefusedException("replica " + replica.name() + " does not exist, and an incremental "
+        throw new RefusedException(Refusal.NO_REPLICA, "replica " + replica.name() + " does not exist, and an incremental "
             + "delta (base snapshot " + header.base().id() + ") needs one: send a full delta first");
       }
       StagedTransfer.delete(replica.dir()); // a staged state without its volume is of no use
@@ -142,7 +135,7 @@ final class ResumableApply {
       }
       boolean sameSigner = Arrays.equals(st.signerKey(), header.signerKey());
       if (!sameSigner && !st.stale(staleAfter, System.currentTimeMillis())) {
-        throw new StagedElsewhereException("replica " + replica.name() + " holds a staged transfer of another signer ("
+        throw new RefusedException(Refusal.STAGED_ELSEWHERE, "replica " + replica.name() + " holds a staged transfer of another signer ("
             + Keys.fingerprint(st.signerKey()) + ", " + st.chain().byteOffset() + " bytes); it is discarded when "
             + "stale (--stale-after) or with 'receive " + replica.dir() + " --discard-staged'");
       }

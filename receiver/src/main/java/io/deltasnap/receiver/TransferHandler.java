@@ -190,8 +190,8 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
     if (e instanceof DeltaFormatException f) {
       return f.code() == DeltaFormatException.Code.UNTRUSTED ? Protocol.Code.UNTRUSTED : Protocol.Code.CORRUPT;
     }
-    if (e instanceof ResumableApply.StagedElsewhereException) {
-      return Protocol.Code.STAGED;
+    if (e instanceof RefusedException r) {
+      return r.reason().code();
     }
     if (e instanceof EngineException) {
       return Protocol.Code.REFUSED;
@@ -199,7 +199,7 @@ final class TransferHandler extends SimpleChannelInboundHandler<Protocol.Message
     if (transfers.stopping()) {
       return Protocol.Code.SHUTDOWN;
     }
-    if (e instanceof IOException && String.valueOf(e.getMessage()).startsWith(InboundStream.SILENT)) {
+    if (e instanceof IdleTimeoutException) {
       return Protocol.Code.TIMEOUT;
     }
     return Protocol.Code.INTERNAL;

@@ -193,18 +193,21 @@ class DeltaApplyTest {
     DeltaFormatException e = assertThrows(DeltaFormatException.class, () -> apply(rs, untrusted));
     assertTrue(e.getMessage().toLowerCase().contains("trust"), e.getMessage());
     // wrong base
-    DeltaApplier.RefusedException wb = assertThrows(DeltaApplier.RefusedException.class,
+    RefusedException wb = assertThrows(RefusedException.class,
         () -> apply(rs, delta(src, s.get(2).id(), s.get(3).id(), true)));
     assertTrue(wb.getMessage().contains("base"), wb.getMessage());
+    assertEquals(Refusal.WRONG_BASE, wb.reason());
     // applied twice
-    DeltaApplier.RefusedException twice = assertThrows(DeltaApplier.RefusedException.class,
+    RefusedException twice = assertThrows(RefusedException.class,
         () -> apply(rs, delta(src, s.get(0).id(), s.get(1).id(), true)));
     assertTrue(twice.getMessage().contains("already"), twice.getMessage());
+    assertEquals(Refusal.TARGET_EXISTS, twice.reason());
     // wrong volume
     Volume otherVol = source(new MemStorage(), 3, 2);
-    DeltaApplier.RefusedException wv = assertThrows(DeltaApplier.RefusedException.class,
+    RefusedException wv = assertThrows(RefusedException.class,
         () -> apply(rs, delta(otherVol, Volume.ORIGIN, otherVol.snapshots().get(0).id(), true)));
     assertTrue(wv.getMessage().contains("volume"), wv.getMessage());
+    assertEquals(Refusal.WRONG_VOLUME, wv.reason());
     try (Volume rep = Volume.open(rs)) {
       assertSameSnapshots(before, rep);
     }

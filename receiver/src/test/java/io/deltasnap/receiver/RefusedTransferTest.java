@@ -92,9 +92,13 @@ class RefusedTransferTest {
   }
 
   ReplicationTest.Receiver receiver(Path dir) throws IOException {
+    return receiver(dir, trust, ReplicationServer.Settings.defaults());
+  }
+
+  ReplicationTest.Receiver receiver(Path dir, TrustedKeys trusted, ReplicationServer.Settings settings) throws IOException {
     Replica rep = Replica.open(dir, 16 << 20);
-    ReplicationServer srv = ReplicationServer.start(new InetSocketAddress("127.0.0.1", 0), rep, trust, Optional.empty(),
-        ReplicationServer.Settings.defaults(), log::add);
+    ReplicationServer srv = ReplicationServer.start(new InetSocketAddress("127.0.0.1", 0), rep, trusted, Optional.empty(),
+        settings, log::add);
     ReplicationTest.Receiver r = new ReplicationTest.Receiver(rep, srv);
     closing.add(r);
     return r;
@@ -316,10 +320,52 @@ class RefusedTransferTest {
     Path origin = tmp.resolve("c");
     Files.createDirectories(origin);
     Files.write(origin.resolve(DirectoryStorage.ORIGIN), new byte[] {1, 2, 3});
-    DeltaApplier.RefusedException e = assertThrows(DeltaApplier.RefusedException.class, () -> NewReplica.claim(origin));
+    RefusedException e = assertThrows(RefusedException.class, () -> NewReplica.claim(origin));
     assertTrue(e.getMessage().contains("would overwrite"), e.getMessage());
+    assertEquals(Refusal.PATH_IN_THE_WAY, e.reason());
     assertEquals(List.of(origin.resolve(DirectoryStorage.ORIGIN)), list(origin));
     assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(origin.resolve(DirectoryStorage.ORIGIN)));
+  }
+
+  @Test
+  void aSenderSilentMidStreamIsDroppedAndCountedAsATimeout() throws Exception {
+    ReplicationTest.Receiver r = receiver(tmp.resolve("idle"), trust,
+        ReplicationServer.Settings.defaults().withIdle(java.time.Duration.ofSeconds(1)));
+    byte[] d = delta(0, 1, key);
+    try (ReplicationTest.Raw a = new ReplicationTest.Raw(r.address())) {
+      a.handshake(key, src.uuid());
+      a.send(new Protocol.Offer(java.util.Arrays.copyOf(d, headerLength(d))));
+      assertTrue(a.receive() instanceof Protocol.Accept);
+      assertEquals(-1, a.in.read(), "the receiver drops a silent sender");
+    }
+    ReplicationTest.awaitIdle(r);
+    synchronized (log) {
+      assertTrue(log.stream().anyMatch(l -> l.endsWith("failed: I/O: no data from the sender for 1 s")), log.toString());
+    }
+    assertEquals(1, r.server().stats().failed().get("timeout"));
+    assertEquals(0, r.server().stats().failed().get("internal"));
+  }
+
+  @Test
+  void anotherSignersStagedTransferIsAnsweredWithStagedAndCountedUnderIt() throws Exception {
+    TrustedKeys both = TrustedKeys.of(new SignerKey(Keys.publicKey(key), "a"), new SignerKey(Keys.publicKey(stranger), "b"));
+    ReplicationTest.Receiver r = receiver(tmp.resolve("staged"), both, ReplicationServer.Settings.defaults());
+    byte[] first = delta(0, 1, key);
+    try (ReplicationTest.Raw a = new ReplicationTest.Raw(r.address())) { // stages the header, then goes away
+      a.handshake(key, src.uuid());
+      a.send(new Protocol.Offer(java.util.Arrays.copyOf(first, headerLength(first))));
+      assertTrue(a.receive() instanceof Protocol.Accept);
+    }
+    ReplicationTest.awaitIdle(r);
+    byte[] other = delta(0, 1, stranger);
+    try (ReplicationTest.Raw b = new ReplicationTest.Raw(r.address())) {
+      b.handshake(stranger, src.uuid());
+      b.send(new Protocol.Offer(java.util.Arrays.copyOf(other, headerLength(other))));
+      Protocol.Error e = refused(b.receive(), "holds a staged transfer of another signer");
+      assertEquals(Protocol.Code.STAGED, e.code());
+    }
+    ReplicationTest.awaitIdle(r);
+    assertEquals(1, r.server().stats().failed().get("staged"));
   }
 
   static byte[] read(Volume v, long snap) throws IOException {
