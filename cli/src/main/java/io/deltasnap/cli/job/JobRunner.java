@@ -299,7 +299,7 @@ public final class JobRunner {
           }
         }
         if (base == null && !todo.isEmpty()) {
-          todo = List.of(todo.get(todo.size() - 1)); // no common base: one full delta of the newest
+          todo = fullDelta(todo); // no common base
         }
         Snap newest = owned.isEmpty() ? null : owned.get(owned.size() - 1);
         if (todo.isEmpty() && newest != null && (base == null || newest.id() > base.id())) {
@@ -340,6 +340,21 @@ public final class JobRunner {
           observer.failed(target.name(), FailureCause.of(e));
         }
       }
+    }
+
+    /**
+     * With no common base: one full delta of the newest snapshot, unless the target holds a full
+     * delta staged by an interrupted send of an older one the source still has; then that one
+     * (it resumes) and increments from it to the newest.
+     */
+    private List<Snap> fullDelta(List<Snap> todo) {
+      ReplicationTarget.Staged st = target.staged();
+      for (int i = 0; st != null && i < todo.size(); i++) {
+        if (todo.get(i).id() == st.id() && st.uuid().equals(todo.get(i).uuid())) {
+          return todo.subList(i, todo.size());
+        }
+      }
+      return List.of(todo.get(todo.size() - 1));
     }
 
     /**

@@ -44,6 +44,18 @@ public interface ReplicationTarget {
   Sent send(Volume source, long base, long target, Ed25519PrivateKeyParameters key, Volume.Progress progress)
       throws IOException;
 
+  /** The snapshot an interrupted transfer staged on a target would publish. */
+  record Staged(long id, java.util.UUID uuid) {}
+
+  /**
+   * The snapshot a transfer left staged on the target would publish, when the target can tell
+   * (null: none, or it cannot): a pass with no common base sends that one first, so that the
+   * interrupted full delta resumes instead of a full delta of a newer snapshot starting over.
+   */
+  default Staged staged() {
+    return null;
+  }
+
   /** Deletes these snapshots on the target. */
   void delete(Collection<Long> ids) throws IOException;
 }

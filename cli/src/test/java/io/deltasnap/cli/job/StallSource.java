@@ -24,21 +24,34 @@ final class StallSource implements AutoCloseable {
   static final int CHUNK = 64 << 10;
 
   final Path dir;
-  final Ed25519PrivateKeyParameters key = Keys.generate();
+  final Ed25519PrivateKeyParameters key;
   final Volume src;
   final int size;
 
-  StallSource(Path dir, int size) throws IOException {
+  private StallSource(Path dir, int size, Ed25519PrivateKeyParameters key, Volume src) {
     this.dir = dir;
     this.size = size;
+    this.key = key;
+    this.src = src;
+  }
+
+  /** The source made and filled afresh in {@code dir}. */
+  StallSource(Path dir, int size) throws IOException {
+    this(dir, size, Keys.generate(), Volume.create(new DirectoryStorage(dir.resolve("src")),
+        CreateOptions.of(size).withChunkSize(CHUNK)));
     Keys.writeKeyPair(dir.resolve("job"), key, "test");
-    src = Volume.create(new DirectoryStorage(dir.resolve("src")), CreateOptions.of(size).withChunkSize(CHUNK));
     Random rnd = new Random(11);
     byte[] b = new byte[1 << 20];
     for (int off = 0; off < size; off += b.length) {
       rnd.nextBytes(b);
       src.write(Volume.ORIGIN, off, ByteBuffer.wrap(b, 0, Math.min(b.length, size - off)));
     }
+  }
+
+  /** The source an earlier instance made in {@code dir} (and closed), opened again. */
+  static StallSource reopen(Path dir, int size) throws IOException {
+    return new StallSource(dir, size, Keys.readPrivate(dir.resolve("job.key")),
+        Volume.open(new DirectoryStorage(dir.resolve("src"))));
   }
 
   Path pub() {
