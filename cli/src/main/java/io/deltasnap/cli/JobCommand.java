@@ -40,14 +40,15 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "job", mixinStandardHelpOptions = true,
     description = "Scheduled snapshots, replication to targets, and retention (docs/jobs.md).",
-    subcommands = {JobCommand.Run.class, JobCommand.Daemon.class, JobCommand.Status.class, JobCommand.Prune.class})
+    subcommands = {JobCommand.Run.class, JobCommand.Daemon.class, JobCommand.Status.class, JobCommand.Prune.class,
+        JobRetentionCommand.class})
 final class JobCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "say run, daemon, status or prune");
+    throw new CommandLine.ParameterException(spec.commandLine(), "say run, daemon, status, prune or retention");
   }
 
   static JobSpec load(Path file) throws IOException {
