@@ -379,6 +379,7 @@ final class JobCommand implements Runnable {
           x.put("lastSuccess", str(s.lastSuccess()));
           Duration lag = JobState.lag(s, now);
           x.put("lagSeconds", lag == null ? null : lag.toSeconds());
+          x.put("lagSnapshots", s.lagSnapshots() < 0 ? null : s.lagSnapshots());
           x.put("bytesSent", s.bytesSent());
           x.put("lastBytes", s.lastBytes());
           if (s.base() == null) {

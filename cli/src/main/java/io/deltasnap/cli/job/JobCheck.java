@@ -13,7 +13,10 @@ import java.util.List;
  * source it holds (its base, as the last pass recorded it) — what losing the source now would
  * lose. It grows when the job stops as well as when a target falls behind. A target with no base
  * (never replicated, or its base lost) is CRITICAL; otherwise a lag at or past {@code crit_lag} is
- * CRITICAL, at or past {@code warn_lag} WARNING. The worst target decides the exit code.
+ * CRITICAL, at or past {@code warn_lag} WARNING; likewise its lag in snapshots (the job's snapshots
+ * on the source newer than its base, as the last pass left them) against {@code crit_lag_snapshots}
+ * and {@code warn_lag_snapshots} (not known for a state written before it was recorded: then those
+ * two are not checked). The worst target decides the exit code.
  */
 public final class JobCheck {
   public static final int OK = 0;
@@ -47,11 +50,19 @@ public final class JobCheck {
         worstName = t.name();
       }
       JobSpec.LagCheck c = t.check();
+      long snaps = st.target(t.name()).lagSnapshots();
+      String snapLag = t.name() + " lag " + snaps + (snaps == 1 ? " snapshot" : " snapshots");
       if (c.crit() != null && lag.compareTo(c.crit()) >= 0) {
         crit.add(t.name() + " lag " + human(lag) + " >= crit_lag " + human(c.crit()));
         exit = CRITICAL;
+      } else if (c.critSnapshots() != null && snaps >= c.critSnapshots()) {
+        crit.add(snapLag + " >= crit_lag_snapshots " + c.critSnapshots());
+        exit = CRITICAL;
       } else if (c.warn() != null && lag.compareTo(c.warn()) >= 0) {
         warn.add(t.name() + " lag " + human(lag) + " >= warn_lag " + human(c.warn()));
+        exit = Math.max(exit, WARNING);
+      } else if (c.warnSnapshots() != null && snaps >= c.warnSnapshots()) {
+        warn.add(snapLag + " >= warn_lag_snapshots " + c.warnSnapshots());
         exit = Math.max(exit, WARNING);
       }
     }

@@ -27,9 +27,10 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 public final class JobFile {
   private static final int MAX_BYTES = 1 << 20;
   private static final Set<String> TOP = Set.of("name", "volume", "schedule", "timezone", "snapshots", "key", "trust",
-      "state", "retention", "retry", "targets", "warn_lag", "crit_lag", "stall_timeout");
+      "state", "retention", "retry", "targets", "warn_lag", "crit_lag", "stall_timeout",
+      "warn_lag_snapshots", "crit_lag_snapshots");
   private static final Set<String> TARGET = Set.of("name", "path", "to", "deltas", "retention", "trust", "encrypt_to", "warn_lag",
-      "crit_lag", "stall_timeout");
+      "crit_lag", "stall_timeout", "warn_lag_snapshots", "crit_lag_snapshots");
 
   private JobFile() {}
 
@@ -174,7 +175,27 @@ public final class JobFile {
       throw new JobFileException(f.where + ": crit_lag (" + Durations.format(crit) + ") is shorter than warn_lag ("
           + Durations.format(warn) + ")");
     }
-    return new JobSpec.LagCheck(warn, crit);
+    Long warnSnaps = snapshots(f, "warn_lag_snapshots");
+    Long critSnaps = snapshots(f, "crit_lag_snapshots");
+    warnSnaps = warnSnaps != null ? warnSnaps : outer.warnSnapshots();
+    critSnaps = critSnaps != null ? critSnaps : outer.critSnapshots();
+    if (warnSnaps != null && critSnaps != null && critSnaps < warnSnaps) {
+      throw new JobFileException(f.where + ": crit_lag_snapshots (" + critSnaps + ") is below warn_lag_snapshots ("
+          + warnSnaps + ")");
+    }
+    return new JobSpec.LagCheck(warn, crit, warnSnaps, critSnaps);
+  }
+
+  /** A count of snapshots of lag ({@code warn_lag_snapshots:}), at least 1, or null when not given. */
+  private static Long snapshots(Fields f, String k) {
+    if (f.raw(k) == null) {
+      return null;
+    }
+    int n = f.count(k, 0);
+    if (n < 1) {
+      throw new JobFileException(f.where + ": " + k + " is a count of snapshots ≥ 1, not \"" + f.raw(k) + "\"");
+    }
+    return (long) n;
   }
 
   /** A duration field ({@code warn_lag:}, {@code stall_timeout:}, ...), or null when it is not given. */

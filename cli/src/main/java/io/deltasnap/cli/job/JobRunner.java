@@ -247,6 +247,7 @@ public final class JobRunner {
     PassReport report = new PassReport(dryRun, now, taken, List.copyOf(pruned), sourceError, List.copyOf(reports),
         List.copyOf(kept));
     if (!dryRun) {
+      st = withLagSnapshots(st, src, pruned);
       if (!basesUnknown) {
         state.clearDamage(); // reported; the state written below is whole
       }
@@ -257,6 +258,20 @@ public final class JobRunner {
           takeSnapshot || st.nextRun() == null ? spec.schedule().next(now) : st.nextRun(), null, st.targets()));
     }
     return report;
+  }
+
+  /**
+   * Each target's lag in snapshots as the pass leaves it: the job's snapshots still on the source
+   * that are newer than the target's recorded base (all of them when it has none).
+   */
+  private JobState withLagSnapshots(JobState st, List<Snap> src, List<Snap> pruned) {
+    List<Snap> left = src.stream().filter(s -> s.owned() && s.id() != Snap.PLANNED && !pruned.contains(s)).toList();
+    for (ReplicationTarget t : targets) {
+      JobState.Target rec = st.target(t.name());
+      long n = left.stream().filter(s -> rec.base() == null || s.id() > rec.base().id()).count();
+      st = st.withTarget(t.name(), rec.withLagSnapshots(n));
+    }
+    return st;
   }
 
   /** The base the state file records for a target not listed this pass, if the source still has it. */

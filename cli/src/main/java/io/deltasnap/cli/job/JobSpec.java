@@ -34,21 +34,31 @@ public record JobSpec(String name, Path file, Path volume, Schedule schedule, Zo
   public static final int STALL_RETRIES = 3;
 
   /**
-   * Thresholds on a target's lag ({@code warn_lag:}, {@code crit_lag:}): at or past {@code warn} it
-   * is WARNING, at or past {@code crit} CRITICAL; null: no such threshold. {@code crit ≥ warn}.
+   * Thresholds on a target's lag ({@code warn_lag:}, {@code crit_lag:}) and on its lag in
+   * snapshots ({@code warn_lag_snapshots:}, {@code crit_lag_snapshots:}): at or past a warn one it
+   * is WARNING, at or past a crit one CRITICAL; null: no such threshold. Each crit ≥ its warn.
    */
-  public record LagCheck(Duration warn, Duration crit) {
+  public record LagCheck(Duration warn, Duration crit, Long warnSnapshots, Long critSnapshots) {
     public static final LagCheck NONE = new LagCheck(null, null);
 
     public LagCheck {
       if (warn != null && crit != null && crit.compareTo(warn) < 0) {
         throw new IllegalArgumentException("crit_lag is shorter than warn_lag");
       }
+      if (warnSnapshots != null && critSnapshots != null && critSnapshots < warnSnapshots) {
+        throw new IllegalArgumentException("crit_lag_snapshots is below warn_lag_snapshots");
+      }
+    }
+
+    public LagCheck(Duration warn, Duration crit) {
+      this(warn, crit, null, null);
     }
 
     /** These thresholds, each one not given taken from {@code outer}. */
     public LagCheck or(LagCheck outer) {
-      return new LagCheck(warn != null ? warn : outer.warn, crit != null ? crit : outer.crit);
+      return new LagCheck(warn != null ? warn : outer.warn, crit != null ? crit : outer.crit,
+          warnSnapshots != null ? warnSnapshots : outer.warnSnapshots,
+          critSnapshots != null ? critSnapshots : outer.critSnapshots);
     }
   }
 

@@ -44,9 +44,23 @@ public record JobState(Instant lastPass, Instant lastSuccess, String lastError, 
    * @param base the newest snapshot it shares with the source (the next increment's base), or null
    * @param baseTime that snapshot's time (its lag is measured from it)
    */
+  /**
+   * One target's record. {@code lagSnapshots}: the job's snapshots on the source newer than the
+   * target's base when the last pass ended (-1: not known, a state written before it was kept);
+   * only passes take the job's snapshots, so it stays true until the next pass.
+   */
   public record Target(Instant lastAttempt, Instant lastSuccess, String lastError, int failures, long bytesSent,
-      long lastBytes, Snap base, Instant baseTime) {
-    public static final Target NONE = new Target(null, null, null, 0, 0, 0, null, null);
+      long lastBytes, Snap base, Instant baseTime, long lagSnapshots) {
+    public static final Target NONE = new Target(null, null, null, 0, 0, 0, null, null, -1);
+
+    public Target(Instant lastAttempt, Instant lastSuccess, String lastError, int failures, long bytesSent,
+        long lastBytes, Snap base, Instant baseTime) {
+      this(lastAttempt, lastSuccess, lastError, failures, bytesSent, lastBytes, base, baseTime, -1);
+    }
+
+    public Target withLagSnapshots(long n) {
+      return new Target(lastAttempt, lastSuccess, lastError, failures, bytesSent, lastBytes, base, baseTime, n);
+    }
   }
 
   public Target target(String name) {

@@ -135,7 +135,7 @@ public final class StateFile {
         }
         targets.put(e.getKey().toString(), new JobState.Target(time(t.get("lastAttempt")), time(t.get("lastSuccess")),
             str(t.get("lastError")), (int) num(t.get("failures")), num(t.get("bytesSent")), num(t.get("lastBytes")),
-            base, time(t.get("baseTime"))));
+            base, time(t.get("baseTime")), t.get("lagSnapshots") == null ? -1 : num(t.get("lagSnapshots"))));
       }
     }
     return new JobState(time(m.get("lastPass")), time(m.get("lastSuccess")), str(m.get("lastError")),
@@ -168,6 +168,9 @@ public final class StateFile {
         put(x, "baseName", t.base().name());
       }
       put(x, "baseTime", t.baseTime());
+      if (t.lagSnapshots() >= 0) {
+        x.put("lagSnapshots", t.lagSnapshots());
+      }
       tm.put(e.getKey(), x);
     }
     m.put("targets", tm);

@@ -36,6 +36,34 @@ class JobCheckTest {
       """;
 
   @Test
+  void lagInSnapshotsIsCheckedBesideLagInTimeAndAnUnknownCountIsNotHeldAgainstATarget() {
+    JobSpec j = job("""
+        warn_lag_snapshots: 2
+        crit_lag_snapshots: 5
+        targets:
+          - {name: a, path: a}
+          - {name: b, path: b, crit_lag_snapshots: 3}
+          - {name: c, path: c}
+        """);
+    JobState.Target fresh = replicated(Duration.ofMinutes(1));
+    JobCheck.Result r = JobCheck.of(j, state(Map.of("a", fresh.withLagSnapshots(1), "b", fresh.withLagSnapshots(2),
+        "c", fresh)), NOW);
+    assertEquals(new JobCheck.Result(1, "WARNING: job nightly: 3 targets, worst lag 60s (a); b lag 2 snapshots >= "
+        + "warn_lag_snapshots 2"), r);
+    r = JobCheck.of(j, state(Map.of("a", fresh.withLagSnapshots(0), "b", fresh.withLagSnapshots(3),
+        "c", fresh.withLagSnapshots(5))), NOW);
+    assertEquals(2, r.exit(), r.line());
+    assertEquals("CRITICAL: job nightly: 3 targets, worst lag 60s (a); b lag 3 snapshots >= crit_lag_snapshots 3; "
+        + "c lag 5 snapshots >= crit_lag_snapshots 5", r.line());
+    String bad = org.junit.jupiter.api.Assertions.assertThrows(JobFileException.class,
+        () -> job("warn_lag_snapshots: 4\ncrit_lag_snapshots: 3\n")).getMessage();
+    org.junit.jupiter.api.Assertions.assertTrue(bad.contains("crit_lag_snapshots (3) is below warn_lag_snapshots (4)"), bad);
+    bad = org.junit.jupiter.api.Assertions.assertThrows(JobFileException.class,
+        () -> job("warn_lag_snapshots: 0\n")).getMessage();
+    org.junit.jupiter.api.Assertions.assertTrue(bad.contains("warn_lag_snapshots is a count of snapshots ≥ 1"), bad);
+  }
+
+  @Test
   void everyTargetWithinItsThresholdsIsOkNamingTheWorst() {
     JobCheck.Result r = JobCheck.of(job(TARGETS), state(Map.of("a", replicated(Duration.ofMinutes(1)),
         "backup1", replicated(Duration.ofMinutes(4)), "c", replicated(Duration.ofMinutes(2)))), NOW);

@@ -232,4 +232,20 @@ class JobReplicationTest {
       assertEquals(state, Files.readString(f.spec.state()));
     }
   }
+
+  @Test
+  void eachPassRecordsHowManySnapshotsEachTargetIsBehind() throws IOException {
+    try (JobFixture f = new JobFixture(tmp, java.time.Instant.parse("2026-11-23T00:00:00Z"),
+        "schedule: 1h\ntargets:\n  - {name: a, path: a}\n  - {name: gone, path: gone}\n", "a")) {
+      JobRunner r = f.runner(JobRunner.Hook.NONE);
+      for (int i = 1; i <= 3; i++) {
+        f.change();
+        f.pass(r);
+        JobState st = new StateFile(f.spec.state()).load();
+        assertEquals(0, st.target("a").lagSnapshots(), "the reachable target is current");
+        assertEquals(i, st.target("gone").lagSnapshots(), "the missing one falls one snapshot behind per pass");
+        f.clock.advance(java.time.Duration.ofHours(1));
+      }
+    }
+  }
 }
