@@ -72,7 +72,8 @@ public final class Main implements Runnable {
     if (System.getProperty("io.netty.jfr.enabled") == null) {
       System.setProperty("io.netty.jfr.enabled", "false");
     }
-    if (Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("").equals("send")) {
+    if (Arrays.stream(args).filter(a -> !a.startsWith("-")).findFirst().orElse("").equals("send")
+        && Arrays.stream(args).noneMatch(a -> a.startsWith("s3://"))) {
       // Netty and the signing tables load on another core while picocli parses: the connection is
       // what a send waits for first
       io.deltasnap.sender.ReplicationClient.warmUpInBackground();
@@ -159,7 +160,7 @@ public final class Main implements Runnable {
   static String describe(Throwable ex) {
     if (ex instanceof UserError || ex instanceof EngineException || ex instanceof IllegalArgumentException
         || ex instanceof io.deltasnap.delta.DeltaFormatException || ex instanceof io.deltasnap.delta.KeyFileException
-        || ex instanceof io.deltasnap.delta.DeltaMerger.MergeException) {
+        || ex instanceof io.deltasnap.delta.DeltaMerger.MergeException || isObjectStoreError(ex)) {
       return ex.getMessage();
     }
     if (ex instanceof NoSuchFileException e) {
@@ -175,6 +176,19 @@ public final class Main implements Runnable {
       return "out of memory (raise the heap with DELTASNAP_JAVA_OPTS=-Xmx...)";
     }
     return "internal error: " + ex + " (rerun with --debug and report it)";
+  }
+
+  /**
+   * An object store's failure carries its whole story (the object, the operation, the store's
+   * words). Told by name: naming the class would load the object-store module for every error.
+   */
+  private static boolean isObjectStoreError(Throwable ex) {
+    for (Class<?> c = ex.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("io.deltasnap.objectstore.ObjectStoreException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A failure caused by the user's input; its message is the whole story. */

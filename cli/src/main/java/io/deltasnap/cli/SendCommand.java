@@ -44,8 +44,16 @@ final class SendCommand extends VolumeCommand {
       + "--dry-run with --base.")
   Path keyFile;
 
-  @Option(names = "--to", paramLabel = "HOST:PORT", description = "Address of the receiver ('deltasnap receive'); required unless --dry-run with --base.")
+  @Option(names = "--to", paramLabel = "HOST:PORT", description = {"Address of the receiver ('deltasnap receive'), or "
+      + "s3://BUCKET/PREFIX for a bucket in an object store (docs/object-store.md); required unless --dry-run with --base."})
   String to;
+
+  @Option(names = "--encrypt-to", paramLabel = "RECIPIENTS", description = "For an s3:// target: encrypt the delta to every "
+      + "recipient listed in this file (keygen --encryption's PREFIX.recipient lines); still signed with --key.")
+  java.nio.file.Path encryptTo;
+
+  @picocli.CommandLine.Mixin
+  S3Options s3;
 
   @Option(names = "--tls", description = "Connect with TLS, trusting the receiver's certificate on first use (see --tls-known).")
   boolean tls;
@@ -95,6 +103,12 @@ final class SendCommand extends VolumeCommand {
     }
     if (limit != null && limit <= 0) {
       throw new Main.UserError("--limit must be positive");
+    }
+    if (S3Options.isS3(to) && !dryRun) {
+      return sendToBucket();
+    }
+    if (encryptTo != null) {
+      throw new Main.UserError("--encrypt-to is for s3:// targets; a receiver gets the delta over the connection (use --tls)");
     }
     if (to != null && !(dryRun && base != null)) {
       ReplicationClient.warmUpInBackground(); // overlaps with opening the volume
@@ -186,6 +200,25 @@ final class SendCommand extends VolumeCommand {
           guess.close();
         }
       }
+    }
+    return 0;
+  }
+
+  private int sendToBucket() throws Exception {
+    Ed25519PrivateKeyParameters key = DeltaCommand.key(keyFile);
+    DeltaProducer.Options opts = new DeltaProducer.Options(true,
+        io.deltasnap.delta.WriterOptions.defaults().encryptedTo(EncryptionFiles.recipients(encryptTo)));
+    try (VolumeHandle h = open(dir)) {
+      Volume v = h.volume();
+      SnapshotInfo target = v.snapshot(snapshot);
+      if (target == null || !target.live()) {
+        throw new Main.UserError("no snapshot " + snapshot + " in " + dir);
+      }
+      S3Send.Outcome r;
+      try (ProgressBar bar = new ProgressBar("send", common.showProgress())) {
+        r = S3Send.send(v, to, s3, base, snapshot, key, opts, bar);
+      }
+      S3Send.print(out(), common.json, to, r);
     }
     return 0;
   }

@@ -59,8 +59,16 @@ final class SnapshotCommand implements Runnable {
       footer = {"  deltasnap snapshot list /tmp/vol --since 100 --limit 50",
           "  deltasnap snapshot list /tmp/vol --name 'daily-*' --json"})
   static final class ListSnapshots extends VolumeCommand {
-    @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume.")
-    Path dir;
+    @Parameters(index = "0", paramLabel = "VOLUME", description = "Directory of the volume, or s3://BUCKET/PREFIX: the "
+        + "snapshots a bucket holds, from its manifest (with their base, delta size and object).")
+    String volume;
+
+    @Option(names = "--trust", paramLabel = "PUBFILE", description = "For s3://: the keys the bucket's manifest may be signed "
+        + "with (default: the key it names, which proves integrity only).")
+    Path trustFile;
+
+    @picocli.CommandLine.Mixin
+    S3Options s3;
 
     // numbers are taken as text and checked in call(): a bad value is one 'deltasnap: ' line, exit 1
     @Option(names = "--since", paramLabel = "ID",
@@ -87,6 +95,12 @@ final class SnapshotCommand implements Runnable {
       long after = since == null ? 0 : decimal("--since", since);
       long max = limit == null ? Long.MAX_VALUE : decimal("--limit", limit);
       NameGlob glob = name == null ? null : NameGlob.parse(name);
+      if (S3Options.isS3(volume)) {
+        S3List.list(S3Buckets.open(volume, s3), trustFile == null ? null : DeltaCommand.trust(trustFile), after, max, glob, common.json,
+            out());
+        return 0;
+      }
+      Path dir = Path.of(volume);
       try (VolumeHandle h = open(dir)) {
         Volume v = h.volume();
         Json.ArrayWriter json = common.json ? new Json.ArrayWriter(out()) : null;

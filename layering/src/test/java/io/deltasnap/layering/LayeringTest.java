@@ -22,7 +22,7 @@ class LayeringTest {
   static void importClasses() {
     all = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
         .importPackages("io.deltasnap");
-    for (String module : new String[] {"engine.pdata", "engine.io", "engine", "delta", "wire", "sender", "receiver", "nbd", "cli"}) {
+    for (String module : new String[] {"engine.pdata", "engine.io", "engine", "delta", "wire", "sender", "receiver", "nbd", "objectstore", "cli"}) {
       org.junit.jupiter.api.Assertions.assertTrue(all.stream().anyMatch(c -> c.getPackageName().equals("io.deltasnap." + module)),
           "no classes of io.deltasnap." + module + " on the class path: the rules would hold vacuously");
     }
@@ -92,6 +92,30 @@ class LayeringTest {
     noClasses().that().resideInAPackage("io.deltasnap.sender..")
         .should().dependOnClassesThat().resideInAPackage("io.deltasnap.receiver..")
         .because("what both ends share is the wire protocol (io.deltasnap.wire)")
+        .check(all);
+  }
+
+  @Test
+  void theObjectStoreStandsOnTheDeltaFormatAlone() {
+    noClasses().that().resideInAPackage("io.deltasnap.objectstore..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.deltasnap.engine..", "io.deltasnap.wire..", "io.deltasnap.sender..",
+            "io.deltasnap.receiver..", "io.deltasnap.nbd..", "io.deltasnap.cli..")
+        .because("a bucket holds delta objects and a manifest; the cli joins it to volumes")
+        .check(all);
+  }
+
+  @Test
+  void onlyTheCommandLineUsesTheObjectStore() {
+    noClasses().that().resideOutsideOfPackages("io.deltasnap.objectstore..", "io.deltasnap.cli..")
+        .should().dependOnClassesThat().resideInAPackage("io.deltasnap.objectstore..")
+        .check(all);
+  }
+
+  @Test
+  void onlyS3ObjectStoreTouchesTheAwsSdk() {
+    noClasses().that().doNotHaveFullyQualifiedName("io.deltasnap.objectstore.S3ObjectStore")
+        .should().dependOnClassesThat().resideInAPackage("software.amazon..")
+        .because("the SDK loads only for an s3:// URL: other commands start as fast as before")
         .check(all);
   }
 
